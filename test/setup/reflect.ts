@@ -1,0 +1,2 @@
+// @peculiar/x509 loads tsyringe, which needs the Reflect metadata polyfill first.
+import 'reflect-metadata';
