@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources through the `@semper/source` export condition,
 // so tests never run against a stale build.
-const conditions = ['@semper/source', 'node', 'import', 'module', 'default'];
+const conditions = ['@semper/source', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },
