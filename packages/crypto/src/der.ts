@@ -36,7 +36,10 @@ export function checkAsn1(bytes: Uint8Array, limits: Asn1Limits = {}): void {
   const maxBytes = limits.maxBytes ?? DEFAULT_ASN1_LIMITS.maxBytes;
   const maxDepth = limits.maxDepth ?? DEFAULT_ASN1_LIMITS.maxDepth;
   if (bytes.length > maxBytes) {
-    throw new MalformedInputError('ERR_CRYPTO_TOO_LARGE', `input of ${bytes.length} bytes exceeds the limit of ${maxBytes}`);
+    throw new MalformedInputError(
+      'ERR_CRYPTO_TOO_LARGE',
+      `input of ${bytes.length} bytes exceeds the limit of ${maxBytes}`,
+    );
   }
   if (bytes.length === 0) throw new MalformedInputError('ERR_CRYPTO_MALFORMED', 'empty input');
   const bad = (what: string, at: number): never => {

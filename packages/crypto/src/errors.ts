@@ -24,6 +24,8 @@ export type CryptoErrorCode =
   | 'ERR_CRYPTO_INVALID_KEY'
   /** A signed receipt does not match the message it claims to acknowledge. */
   | 'ERR_CRYPTO_RECEIPT_MISMATCH'
+  /** A receipt was asked for a signed message that requests none (RFC 2634). */
+  | 'ERR_CRYPTO_NO_RECEIPT_REQUEST'
   /** A caller's argument is invalid (not untrusted input: a programming or configuration error). */
   | 'ERR_CRYPTO_INVALID_ARGUMENT';
 

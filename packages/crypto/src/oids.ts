@@ -65,6 +65,8 @@ export const OID = Object.freeze({
   aes128Wrap: '2.16.840.1.101.3.4.1.5',
   aes192Wrap: '2.16.840.1.101.3.4.1.25',
   aes256Wrap: '2.16.840.1.101.3.4.1.45',
+  /** Triple-DES key wrap, RFC 3217 (read only: OpenSSL 3.0 uses it with 3DES content for EC recipients). */
+  cms3DesWrap: '1.2.840.113549.1.9.16.3.6',
 
   // Content encryption (RFC 3565, RFC 5084)
   aes128Cbc: '2.16.840.1.101.3.4.1.2',
@@ -73,6 +75,8 @@ export const OID = Object.freeze({
   aes128Gcm: '2.16.840.1.101.3.4.1.6',
   aes192Gcm: '2.16.840.1.101.3.4.1.26',
   aes256Gcm: '2.16.840.1.101.3.4.1.46',
+  /** Triple DES (read only). */
+  desEde3Cbc: '1.2.840.113549.3.7',
 
   // Password-based encryption (PKCS#5 v2.1, RFC 8018) for protected key files
   pbes2: '1.2.840.113549.1.5.13',
