@@ -1,0 +1,47 @@
+import { createRequire } from 'node:module';
+import { Command } from 'commander';
+import { addCmsCommands } from './cms.command.js';
+import type { CliIo } from './files.js';
+import { addIdentityCommands } from './identity.command.js';
+
+/** The version of `@semper/cli` (from its package.json, one level above both `src/` and `dist/`). */
+export function cliVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('../package.json') as { version: string }).version;
+}
+
+/**
+ * Builds the `semper` command tree. Nothing is parsed here and nothing exits: errors surface as thrown
+ * `CommanderError`s (exitOverride) for {@link main} to map to an exit code.
+ */
+export function createProgram(io: CliIo): Command {
+  const program = new Command('semper');
+  program
+    .description('semper: sign, verify, encrypt and decrypt CMS messages; create and pack identities')
+    .version(cliVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      // Only help shown because of an error (a missing command) comes here; main prints one line instead.
+      writeErr: () => undefined,
+      outputError: () => undefined,
+    })
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      `
+Options are spelled as in openssl cms, with two dashes (--in, --CAfile); openssl's single-dash spelling
+(-in, -CAfile) is accepted too. Every command has --help.
+
+Exit codes:
+  0  success
+  1  negative verdict: bad signature, untrusted signer, decryption failure, receipt mismatch
+  2  usage or input error: missing or unknown flags, unreadable or malformed files, wrong passphrase
+
+Errors are one line on stderr: semper: <code>: <message>`,
+    );
+  addIdentityCommands(program, io);
+  addCmsCommands(program, io);
+  return program;
+}
