@@ -1,4 +1,3 @@
-import { createPublicKey } from 'node:crypto';
 import { Certificate, fromPem, type Identity, PrivateKey, toPem, unpackIdentity } from '@semper/crypto';
 import { annotated, CliError } from './errors.js';
 import { type CliIo, readInput } from './files.js';
@@ -64,9 +63,7 @@ export async function loadCertificate(io: CliIo, name: string): Promise<Certific
 /** Whether `privateKey` is the private half of `certificate`'s public key. */
 export function keyMatchesCertificate(privateKey: PrivateKey, certificate: Certificate): boolean {
   try {
-    const fromKey = createPublicKey(privateKey.keyObject);
-    const fromCert = createPublicKey({ key: Buffer.from(certificate.publicKey.toSpki()), format: 'der', type: 'spki' });
-    return fromKey.equals(fromCert);
+    return privateKey.publicKey().equals(certificate.publicKey);
   } catch {
     return false;
   }

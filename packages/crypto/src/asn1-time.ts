@@ -42,7 +42,9 @@ export function parseTime(el: BerElement | undefined, what: string): Date {
     throw new MalformedInputError('ERR_CRYPTO_MALFORMED', `malformed ${what}`);
   };
   if (el === undefined || (el.tag !== UTC_TIME && el.tag !== GENERALIZED_TIME)) return bad();
-  const s = String.fromCharCode(...berContent(el));
+  const c = berContent(el);
+  if (c.length > 32) return bad(); // the longest form, with fractions, is 24 characters
+  const s = Buffer.from(c.buffer, c.byteOffset, c.length).toString('latin1');
   let m: RegExpExecArray | null;
   let year: number;
   let fraction = 0;
@@ -59,8 +61,10 @@ export function parseTime(el: BerElement | undefined, what: string): Date {
   }
   const [month, day, hour, minute, second] = [m[2], m[3], m[4], m[5], m[6]].map(Number);
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return bad();
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second, fraction));
+  // setUTCFullYear, not Date.UTC: Date.UTC maps the years 0–99 to 1900–1999 (and so year 0's 29 February).
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, fraction);
   if (date.getUTCDate() !== day) return bad(); // 31 February and the like
-  if (year < 100) date.setUTCFullYear(year);
   return date;
 }

@@ -48,6 +48,10 @@ import {
 /** Largest certificate accepted (DER). */
 const MAX_CERTIFICATE_BYTES = 256 * 1024;
 
+/** How many parsed certificates are kept, least recently used out first. */
+const PARSED_CACHE_SIZE = 256;
+const parsed = new Map<string, Certificate>();
+
 /**
  * The key usages of RFC 5280 §4.2.1.3, by bit.
  *
@@ -258,14 +262,33 @@ export class Certificate {
    */
   static fromDer(der: Uint8Array, limits?: Asn1Limits): Certificate {
     if (!(der instanceof Uint8Array)) throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', 'der must be a Uint8Array');
+    // Certificates are immutable: the same DER read again (every message carries its signer's) gives the same
+    // object, with its parsed key, WebCrypto keys and signature checks already done.
+    const key =
+      limits === undefined && der.length <= MAX_CERTIFICATE_BYTES
+        ? Buffer.from(der.buffer, der.byteOffset, der.length).toString('base64')
+        : undefined;
+    if (key !== undefined) {
+      const cached = parsed.get(key);
+      if (cached !== undefined) {
+        parsed.delete(key);
+        parsed.set(key, cached); // most recently used last
+        return cached;
+      }
+    }
     checkAsn1(der, { maxBytes: MAX_CERTIFICATE_BYTES, maxDepth: 32, ...limits });
-    const copy = copyBytes(der);
+    let cert: Certificate;
     try {
-      return new Certificate(copy);
+      cert = new Certificate(copyBytes(der));
     } catch (err) {
       if (err instanceof CryptoError) throw err;
       return malformed('does not parse', err);
     }
+    if (key !== undefined) {
+      parsed.set(key, cert);
+      if (parsed.size > PARSED_CACHE_SIZE) parsed.delete(parsed.keys().next().value as string);
+    }
+    return cert;
   }
 
   /**
@@ -537,8 +560,10 @@ function serialOctets(serial: string | Uint8Array | undefined): Uint8Array {
     if (!/^[0-9a-fA-F]{1,40}$/.test(serial))
       throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', 'serialNumber must be hex');
     s = new Uint8Array(Buffer.from(serial.length % 2 ? `0${serial}` : serial, 'hex'));
-  } else {
+  } else if (serial instanceof Uint8Array && serial.length > 0) {
     s = copyBytes(serial);
+  } else {
+    throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', 'serialNumber must be a hex string or non-empty bytes');
   }
   // A positive, minimal INTEGER.
   let i = 0;
@@ -587,17 +612,53 @@ export async function issueCertificate(template: CertificateTemplate, issuer: Ce
   if (!(template?.publicKey instanceof PublicKey)) {
     throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', 'template.publicKey must be a PublicKey');
   }
-  const subject = nameDer(template.subject);
-  const issuerName = issuer.certificate ? issuer.certificate.subjectDer : subject;
-  const notBefore = template.notBefore ?? new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
-  const notAfter = template.notAfter ?? new Date(notBefore.getTime() + 365 * 86_400_000);
-  if (!(notAfter.getTime() > notBefore.getTime())) {
-    throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', 'notAfter must be after notBefore');
+  if (issuer === undefined || typeof issuer.privateKey?.cryptoKey !== 'function') {
+    throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', 'issuer.privateKey must be a PrivateKey');
   }
   const digestName = template.digest ?? 'SHA-256';
   const signer = issuer.privateKey;
-  const algorithm = signatureAlgorithmIdentifier(signer, digestName, 'x509');
   const ski = await keyIdentifier(template.publicKey);
+  let tbs: Uint8Array;
+  let algorithm: Uint8Array;
+  try {
+    algorithm = signatureAlgorithmIdentifier(signer, digestName, 'x509');
+    tbs = buildTbs(template, issuer, ski, algorithm);
+  } catch (err) {
+    // Every template problem (a bad name, OID, serial, date) is the caller's: an argument error, never raw.
+    if (err instanceof CryptoError) throw err;
+    throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', `bad certificate template: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const signature = await signBytes(signer, digestName, tbs);
+  const bits = new Uint8Array(signature.length + 1);
+  bits.set(signature, 1);
+  return Certificate.fromDer(derEncode(derTlv(TAG.sequence, tbs, algorithm, derPrimitive(TAG.bitString, bits))));
+}
+
+function validDate(d: unknown, what: string): Date {
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) {
+    throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', `${what} must be a valid Date`);
+  }
+  return d;
+}
+
+function buildTbs(
+  template: CertificateTemplate,
+  issuer: CertificateIssuer,
+  ski: Uint8Array,
+  algorithm: Uint8Array,
+): Uint8Array {
+  const subject = nameDer(template.subject);
+  const issuerName = issuer.certificate ? issuer.certificate.subjectDer : subject;
+  const notBefore = validDate(
+    template.notBefore ?? new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000),
+    'notBefore',
+  );
+  const notAfter = validDate(template.notAfter ?? new Date(notBefore.getTime() + 365 * 86_400_000), 'notAfter');
+  if (!(notAfter.getTime() > notBefore.getTime())) {
+    throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', 'notAfter must be after notBefore');
+  }
   const akid = issuer.certificate ? issuer.certificate.subjectKeyIdentifier : ski;
   const exts: Uint8Array[] = [];
   if (template.basicConstraints) {
@@ -609,37 +670,41 @@ export async function issueCertificate(template: CertificateTemplate, issuer: Ce
       throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', 'extendedKeyUsage needs at least one purpose');
     }
     exts.push(
-      extension(OID.extKeyUsage, false, derEncode(derTlv(TAG.sequence, ...template.extendedKeyUsage.map(derOid)))),
+      extension(OID.extKeyUsage, false, derEncode(derTlv(TAG.sequence, ...template.extendedKeyUsage.map(oidArgument)))),
     );
   }
   exts.push(extension(OID.subjectKeyIdentifier, false, derEncode(derPrimitive(TAG.octetString, ski))));
   if (akid !== undefined) {
     exts.push(extension(OID.authorityKeyIdentifier, false, derEncode(derTlv(TAG.sequence, derPrimitive(0x80, akid)))));
   }
-  for (const e of template.extensions ?? []) exts.push(extension(e.oid, e.critical, e.value));
-  let tbs: Uint8Array;
-  try {
-    tbs = derEncode(
-      derTlv(
-        TAG.sequence,
-        derTlv(TAG.context0c, derInteger(2)),
-        derPrimitive(TAG.integer, serialOctets(template.serialNumber)),
-        algorithm,
-        issuerName,
-        derTlv(TAG.sequence, derTime(notBefore), derTime(notAfter)),
-        subject,
-        template.publicKey.toSpki(),
-        derTlv(0xa3, derTlv(TAG.sequence, ...exts)),
-      ),
-    );
-  } catch (err) {
-    if (err instanceof CryptoError) throw err;
-    throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', 'bad certificate template', { cause: err });
+  for (const e of template.extensions ?? []) {
+    if (!(e?.value instanceof Uint8Array))
+      throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', 'an extension value must be a Uint8Array');
+    oidArgument(e.oid);
+    exts.push(extension(e.oid, e.critical === true, e.value));
   }
-  const signature = await signBytes(signer, digestName, tbs);
-  const bits = new Uint8Array(signature.length + 1);
-  bits.set(signature, 1);
-  return Certificate.fromDer(derEncode(derTlv(TAG.sequence, tbs, algorithm, derPrimitive(TAG.bitString, bits))));
+  return derEncode(
+    derTlv(
+      TAG.sequence,
+      derTlv(TAG.context0c, derInteger(2)),
+      derPrimitive(TAG.integer, serialOctets(template.serialNumber)),
+      algorithm,
+      issuerName,
+      derTlv(TAG.sequence, derTime(notBefore), derTime(notAfter)),
+      subject,
+      template.publicKey.toSpki(),
+      derTlv(0xa3, derTlv(TAG.sequence, ...exts)),
+    ),
+  );
+}
+
+/** The DER of a caller's OID (dotted), or an argument error naming it. */
+function oidArgument(oid: string): Uint8Array {
+  try {
+    return derOid(oid);
+  } catch {
+    throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', `not an OID: ${JSON.stringify(oid)}`);
+  }
 }
 
 /**

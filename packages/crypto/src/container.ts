@@ -1,6 +1,6 @@
 import type { Certificate } from './certificate.js';
 import type { Asn1Limits } from './der.js';
-import { type ContentEncryption, decryptData, encryptData } from './enveloped-data.js';
+import { type ContentEncryption, decryptData, encryptPending } from './enveloped-data.js';
 import { MalformedInputError } from './errors.js';
 import type { Identity } from './identity.js';
 import { OID } from './oids.js';
@@ -63,16 +63,19 @@ export interface OpenedContainer {
  * ```
  */
 export async function sealContainer(content: Uint8Array, options: SealOptions): Promise<Uint8Array> {
-  const signed = await signData(content, {
+  // Signing and the recipients' key deliveries are independent: they run at the same time, and only the
+  // content encryption waits for the signature.
+  const signed = signData(content, {
     signer: options.signer,
     contentType: options.contentType,
     signingTime: options.signingTime,
   });
+  signed.catch(() => undefined); // its failure is reported through encryptPending, never as unhandled
   // The encrypted content is the whole DER ContentInfo(SignedData), labelled id-data: exactly what
   // `openssl cms -sign | openssl cms -encrypt` makes, and what `openssl cms -decrypt | openssl cms -verify`
   // expects — so containers travel both ways between semper and OpenSSL.
-  return encryptData(signed, {
-    recipients: [...options.recipients],
+  return encryptPending(signed, {
+    recipients: [...(options.recipients ?? [])],
     contentEncryption: options.contentEncryption,
     contentType: OID.data,
   });

@@ -326,6 +326,17 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
  */
 export async function encryptData(content: Uint8Array, o: EncryptOptions): Promise<Uint8Array> {
   if (!(content instanceof Uint8Array)) throw invalidArgument('content must be a Uint8Array');
+  return encryptPending(Promise.resolve(content), o);
+}
+
+/**
+ * {@link encryptData} for content that is still being made (a signature, say): the content-encryption key
+ * and every recipient's key delivery are prepared while `content` settles, and only the content encryption
+ * waits for it. A rejected `content` rejects the result.
+ *
+ * @internal
+ */
+export async function encryptPending(content: Promise<Uint8Array>, o: EncryptOptions): Promise<Uint8Array> {
   if (o === undefined || !Array.isArray(o.recipients) || o.recipients.length === 0) {
     throw invalidArgument('at least one recipient certificate is required');
   }
@@ -363,7 +374,11 @@ export async function encryptData(content: Uint8Array, o: EncryptOptions): Promi
       hasKari = true;
       return guardRecipient(keyAgreeRecipientInfo(cert, kdfHash, key, cipher.keyBytes, resolveUkm(o.ukm)));
     });
-    [encrypted, ...ris] = await Promise.all([encryptContent(cipher, key, content), ...riJobs]);
+    const contentJob = content.then((c) => {
+      if (!(c instanceof Uint8Array)) throw invalidArgument('content must be a Uint8Array');
+      return encryptContent(cipher, key, c);
+    });
+    [encrypted, ...ris] = await Promise.all([contentJob, ...riJobs]);
   } finally {
     raw.fill(0);
   }

@@ -9,10 +9,13 @@
 import { createPrivateKey, type KeyObject, randomBytes } from 'node:crypto';
 import { Certificate, createSelfSignedCertificate } from './certificate.js';
 import {
+  type BerElement,
   berChildren,
+  berContent,
   berExpect,
   berOid,
   berRead,
+  berSmallInteger,
   derEncode,
   derInteger,
   derOid,
@@ -22,7 +25,7 @@ import {
 } from './cms-structures.js';
 import { checkAsn1 } from './der.js';
 import { CryptoError, MalformedInputError } from './errors.js';
-import { generateKeyPair, type KeySpec, PrivateKey } from './keys.js';
+import { generateKeyPair, isConsistentKeyPair, type KeySpec, PrivateKey } from './keys.js';
 import { OID } from './oids.js';
 import { readPemBlocks, toPem } from './pem.js';
 
@@ -180,6 +183,28 @@ export async function encryptPrivateKey(
   );
 }
 
+/** The most key-derivation iterations a key file may ask for (writing allows 100,000,000; reading stops here). */
+const MAX_PBKDF2_ITERATIONS = 10_000_000;
+
+/**
+ * The iteration count of a password-based scheme's parameters, when it has one semper can read: PBES2 with
+ * PBKDF2 (RFC 8018 §A.2), PBES1 and the PKCS#12 schemes (`SEQUENCE { salt, iterations }`). Undefined for
+ * others (scrypt: OpenSSL bounds its memory). An iteration count too large for 32 bits counts as too many.
+ */
+function iterationCount(scheme: string, params: BerElement | undefined): number | undefined {
+  if (params === undefined || params.tag !== TAG.sequence) return undefined;
+  let holder = params;
+  if (scheme === OID.pbes2) {
+    const kdf = berChildren(berExpect(berChildren(params)[0], TAG.sequence, 'keyDerivationFunc'));
+    if (berOid(kdf[0], 'keyDerivationFunc') !== OID.pbkdf2) return undefined;
+    holder = berExpect(kdf[1], TAG.sequence, 'PBKDF2-params');
+  }
+  const count = berChildren(holder)[1];
+  if (count?.tag !== TAG.integer) return undefined;
+  const c = berContent(count);
+  return c.length > 4 ? Number.POSITIVE_INFINITY : berSmallInteger(count, 'iterationCount');
+}
+
 /** PBES2 (RFC 8018), PKCS#5 v1.5 PBES1 and the PKCS#12 PBE schemes (what OpenSSL writes with -v1/-v2). */
 function isPasswordBasedScheme(oid: string): boolean {
   return oid === OID.pbes2 || oid.startsWith('1.2.840.113549.1.5.') || oid.startsWith('1.2.840.113549.1.12.1.');
@@ -213,16 +238,26 @@ export async function decryptPrivateKey(input: string | Uint8Array, passphrase: 
   }
   checkAsn1(der, { maxBytes: 64 * 1024, maxDepth: 16 });
   let scheme: string;
+  let iterations: number | undefined;
   try {
     const top = berChildren(berExpect(berRead(der), TAG.sequence, 'EncryptedPrivateKeyInfo'));
     if (top.length !== 2) throw new Error('two fields expected');
-    scheme = berOid(berChildren(berExpect(top[0], TAG.sequence, 'encryptionAlgorithm'))[0], 'encryptionAlgorithm');
+    const alg = berChildren(berExpect(top[0], TAG.sequence, 'encryptionAlgorithm'));
+    scheme = berOid(alg[0], 'encryptionAlgorithm');
+    iterations = iterationCount(scheme, alg[1]);
     berExpect(top[1], TAG.octetString, 'encryptedData');
   } catch (err) {
     throw new MalformedInputError('ERR_CRYPTO_MALFORMED', 'not a PKCS#8 EncryptedPrivateKeyInfo', { cause: err });
   }
   if (!isPasswordBasedScheme(scheme)) {
     throw new CryptoError('ERR_CRYPTO_UNSUPPORTED_ALGORITHM', `key encryption scheme ${scheme} is not password-based`);
+  }
+  if (iterations !== undefined && iterations > MAX_PBKDF2_ITERATIONS) {
+    // A hostile file must not stall the process for minutes.
+    throw new CryptoError(
+      'ERR_CRYPTO_UNSUPPORTED_ALGORITHM',
+      `the key file asks for ${iterations} key-derivation iterations; at most ${MAX_PBKDF2_ITERATIONS} are accepted`,
+    );
   }
   let keyObject: KeyObject;
   try {
@@ -238,7 +273,13 @@ export async function decryptPrivateKey(input: string | Uint8Array, passphrase: 
   } finally {
     pass.fill(0);
   }
-  return PrivateKey.fromKeyObject(keyObject);
+  const key = PrivateKey.fromKeyObject(keyObject);
+  // A flipped ciphertext byte can decrypt (1 in 256: the padding still holds) to a key that parses; the
+  // pairwise test catches it. Reported like any other decryption failure.
+  if (!isConsistentKeyPair(keyObject)) {
+    throw new CryptoError('ERR_CRYPTO_BAD_PASSPHRASE', 'wrong passphrase (or corrupt encrypted key)');
+  }
+  return key;
 }
 
 /**

@@ -11,6 +11,9 @@ import {
   createPublicKey,
   generateKeyPair as generateNodeKeyPair,
   type KeyObject,
+  randomBytes,
+  sign as signSync,
+  verify as verifySync,
   type webcrypto,
 } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -78,6 +81,32 @@ function describe(key: KeyObject): KeyInfo {
   }
   if (t === 'ed25519') return { type: 'ed25519' };
   throw invalidKey(`key type ${String(t)} is not supported (EC P-256/P-384, RSA, Ed25519)`);
+}
+
+/**
+ * Whether a private key read from outside is whole: a test signature with it verifies under its own public
+ * half (the pairwise consistency test of FIPS 140). A PKCS#8 EC key carries its public point beside the
+ * scalar; a corrupted scalar still parses, and would only fail at the first signature.
+ *
+ * @internal
+ */
+export function isConsistentKeyPair(key: KeyObject): boolean {
+  try {
+    const challenge = randomBytes(32);
+    const hash = key.asymmetricKeyType === 'ed25519' ? null : 'sha256';
+    const signature = signSync(hash, challenge, key);
+    return verifySync(hash, challenge, createPublicKey(key), signature);
+  } catch {
+    return false;
+  }
+}
+
+function checkedImport(key: KeyObject): PrivateKey {
+  const k = PrivateKey.fromKeyObject(key);
+  if (!isConsistentKeyPair(key)) {
+    throw invalidKey('the private key is corrupt: its private and public parts do not match');
+  }
+  return k;
 }
 
 function ecParams(curve: CurveName | undefined): { name: string; namedCurve: string } {
@@ -148,7 +177,7 @@ export class PrivateKey {
     } catch (err) {
       throw new MalformedInputError('ERR_CRYPTO_MALFORMED', 'not a PKCS#8 private key', { cause: err });
     }
-    return PrivateKey.fromKeyObject(k);
+    return checkedImport(k);
   }
 
   /**
@@ -177,7 +206,7 @@ export class PrivateKey {
     } catch (err) {
       throw new MalformedInputError('ERR_CRYPTO_MALFORMED', `the ${block.label} block does not parse`, { cause: err });
     }
-    return PrivateKey.fromKeyObject(k);
+    return checkedImport(k);
   }
 
   /**
@@ -374,7 +403,11 @@ export class PublicKey {
    * ```
    */
   equals(other: PublicKey): boolean {
-    return other instanceof PublicKey && this.keyObject.equals(other.keyObject);
+    // Compare the kinds first: in Node 20, KeyObject.equals on keys of different types leaves an OpenSSL
+    // error queued that makes the next key parse on the thread fail.
+    if (!(other instanceof PublicKey) || other.type !== this.type) return false;
+    if (other.curve !== this.curve || other.modulusLength !== this.modulusLength) return false;
+    return this.keyObject.equals(other.keyObject);
   }
 
   /**

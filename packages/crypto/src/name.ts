@@ -71,8 +71,14 @@ function parseRdns(text: string): Ava[][] {
       throw bad(text, typeText ? `no '=' after ${typeText}` : 'an attribute type is missing');
     i++;
     let type: { oid: string; tag: number; max?: number } | undefined;
-    if (/^(0|[12])(\.(0|[1-9][0-9]*))+$/.test(typeText)) type = { oid: typeText, tag: UTF8_STRING };
-    else type = TYPES[typeText.toLowerCase()];
+    if (/^(0|[12])(\.(0|[1-9][0-9]*))+$/.test(typeText)) {
+      try {
+        derOid(typeText); // arcs in range, not too long
+      } catch {
+        throw bad(text, `${JSON.stringify(typeText)} is not a valid OID`);
+      }
+      type = { oid: typeText, tag: UTF8_STRING };
+    } else type = TYPES[typeText.toLowerCase()];
     if (type === undefined) throw bad(text, `unknown attribute type ${JSON.stringify(typeText)}`);
     // value
     while (i < n && text[i] === ' ') i++;

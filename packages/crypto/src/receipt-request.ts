@@ -63,6 +63,8 @@ export interface ReceiptRequest {
 }
 
 const MAX_CONTENT_IDENTIFIER = 1024;
+/** Longest e-mail address or other name read from a receipt request. */
+const MAX_NAME_CHARS = 1024;
 
 function malformed(what: string): never {
   throw new MalformedInputError('ERR_CRYPTO_MALFORMED', `malformed ReceiptRequest: ${what}`);
@@ -113,7 +115,9 @@ function readGeneralNames(el: BerElement): string[] {
   const out: string[] = [];
   for (const n of berChildren(berExpect(el, TAG.sequence, 'GeneralNames'))) {
     if (n.tag === 0x81 || NAME_TYPES[n.tag] !== undefined) {
-      const text = String.fromCharCode(...berContent(n));
+      const c = berContent(n);
+      if (c.length > MAX_NAME_CHARS) malformed('a name is too long');
+      const text = Buffer.from(c.buffer, c.byteOffset, c.length).toString('latin1');
       if (!/^[\x20-\x7e]*$/.test(text)) malformed('a name is not IA5String');
       out.push(n.tag === 0x81 ? text : `${NAME_TYPES[n.tag]}:${text}`);
     } else {

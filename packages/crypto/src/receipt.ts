@@ -131,6 +131,9 @@ export async function createReceipt(signed: Uint8Array, o: CreateReceiptOptions)
     throw new CryptoError('ERR_CRYPTO_NO_RECEIPT_REQUEST', 'the signed message requests no receipt');
   }
   const digestName = digestForKey(o.signer.privateKey, o.digest ?? 'SHA-256');
+  // msgSigDigest uses the ORIGINAL signer's digest algorithm, as OpenSSL computes and checks it
+  // (cms_ess.c: cms_msgSigDigest(original SignerInfo)), whatever the receipt itself is signed with.
+  const originalDigest = asked.digestAlgorithm;
   const receipt = derEncode(
     derTlv(
       TAG.sequence,
@@ -144,7 +147,7 @@ export async function createReceipt(signed: Uint8Array, o: CreateReceiptOptions)
     derTlv(
       TAG.sequence,
       derOid(OID.msgSigDigest),
-      derTlv(TAG.set, derPrimitive(TAG.octetString, await digest(digestName, asked.signedAttributesDer))),
+      derTlv(TAG.set, derPrimitive(TAG.octetString, await digest(originalDigest, asked.signedAttributesDer))),
     ),
   );
   return signWithAttributes(
@@ -202,11 +205,12 @@ export async function verifyReceipt(receipt: Uint8Array, o: VerifyReceiptOptions
   const msgSigDigestEl: BerElement | undefined = receiptInfo.signedAttributes?.get(OID.msgSigDigest);
   if (msgSigDigestEl === undefined) throw mismatch('the receipt has no msgSigDigest attribute');
   const msgSigDigest = berContent(berExpect(msgSigDigestEl, TAG.octetString, 'msgSigDigest'));
-  const digestName = parseDigestAlgorithm(receiptInfo.digestAlgorithm);
 
   const original = parseSignedData(o.original, o.limits);
   for (const osi of original.signerInfos) {
     if (osi.signedAttributesDer === undefined) continue;
+    // With the original signer's digest algorithm (see createReceipt).
+    const digestName = parseDigestAlgorithm(osi.digestAlgorithm);
     if (!equalBytes(await digest(digestName, osi.signedAttributesDer), msgSigDigest)) continue;
     if (!equalBytes(osi.signature, rct.originatorSignatureValue)) {
       throw mismatch('the receipt quotes another signature than the original');

@@ -211,6 +211,10 @@ export function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array | undef
       if (v.length > size) return undefined;
       out.set(v, i * size + size - v.length);
     }
+    // Exactly the DER encoding (minimal lengths too): a signature has one encoding, so that nobody can
+    // make a second valid signature from the first by re-encoding it.
+    const again = ecdsaRawToDer(out);
+    if (again.length !== der.length || !Buffer.from(again).equals(der)) return undefined;
     return out;
   } catch {
     return undefined;
@@ -279,8 +283,14 @@ export function parseSignatureAlgorithm(el: BerElement): SignatureScheme {
   }
   const scheme = SCHEMES.get(oid);
   if (scheme === undefined) throw new UnsupportedAlgorithmError(`signature algorithm ${oid} is not supported`);
-  if (scheme.kind === 'ed25519' && f.length !== 1) {
-    throw new MalformedInputError('ERR_CRYPTO_MALFORMED', 'Ed25519 AlgorithmIdentifier with parameters');
+  // Parameters: absent for ECDSA (RFC 5758) and Ed25519 (RFC 8410); NULL or absent for RSA PKCS#1 v1.5
+  // (RFC 4055). id-ecPublicKey, met in some SignerInfos, carries the curve or nothing.
+  const params = f[1];
+  if (params !== undefined) {
+    const isNull = params.tag === TAG.null && params.contentEnd === params.contentStart;
+    if (scheme.kind === 'rsa-pkcs1' ? !isNull : oid !== OID.ecPublicKey || params.tag !== TAG.oid) {
+      throw new MalformedInputError('ERR_CRYPTO_MALFORMED', `bad parameters for signature algorithm ${oid}`);
+    }
   }
   return scheme;
 }

@@ -209,9 +209,8 @@ export async function signWithAttributes(
     throw invalidArgument(`contentType is not an OID: ${String(contentType)}`);
   }
   const signingTime = o.signingTime ?? new Date();
-  if (!(signingTime instanceof Date) || Number.isNaN(signingTime.getTime())) {
-    throw invalidArgument('signingTime must be a valid Date');
-  }
+  const year = signingTime instanceof Date ? signingTime.getUTCFullYear() : Number.NaN;
+  if (!(year >= 0 && year <= 9999)) throw invalidArgument('signingTime must be a valid Date in the years 0 to 9999');
   const cert = signer.certificate;
   if (!key.publicKey().equals(cert.publicKey)) {
     throw new CryptoError('ERR_CRYPTO_INVALID_KEY', 'the signer key does not belong to the signer certificate');
@@ -297,6 +296,8 @@ export interface ParsedSignedData {
   readonly content?: Uint8Array;
   readonly certificates: readonly Uint8Array[];
   readonly signerInfos: readonly ParsedSignerInfo[];
+  /** The digestAlgorithms SET, as read. */
+  readonly digestAlgorithms: readonly BerElement[];
 }
 
 const SINGLE_VALUED = new Set<string>([
@@ -383,8 +384,7 @@ export function parseSignedData(bytes: Uint8Array, limits?: Asn1Limits): ParsedS
     const f = berChildren(berExpect(wrapped[0], TAG.sequence, 'SignedData'));
     let i = 0;
     const version = berSmallInteger(f[i++], 'version');
-    if (version < 1 || version > 5 || version === 2) malformed(`version ${version}`);
-    berExpect(f[i++], TAG.set, 'digestAlgorithms');
+    const digestAlgorithms = berChildren(berExpect(f[i++], TAG.set, 'digestAlgorithms'));
     const encap = berChildren(berExpect(f[i++], TAG.sequence, 'encapContentInfo'));
     if (encap.length < 1 || encap.length > 2) malformed('encapContentInfo');
     const contentType = berOid(encap[0], 'eContentType');
@@ -397,18 +397,73 @@ export function parseSignedData(bytes: Uint8Array, limits?: Asn1Limits): ParsedS
       content = berOctetString(e[0]);
     }
     const certificates: Uint8Array[] = [];
+    const choices = new Set<number>();
     if (f[i]?.tag === TAG.context0c) {
-      for (const c of berChildren(f[i++])) if (c.tag === TAG.sequence) certificates.push(berBytes(c));
-      // Other CertificateChoices (attribute certificates, other formats) are not used for verification.
+      for (const c of berChildren(f[i++])) {
+        choices.add(c.tag);
+        if (c.tag === TAG.sequence) certificates.push(berBytes(c));
+        else if (c.tag === TAG.context0c) malformed('obsolete extendedCertificate (PKCS #6)');
+        else if (c.tag < TAG.context1c || c.tag > TAG.context2c + 1) malformed('CertificateChoices');
+        // Attribute certificates [1], [2] and other formats [3] are not used for verification.
+      }
     }
-    if (f[i]?.tag === TAG.context1c) i++; // crls: revocation is checked by the chain validator, not here
+    let otherCrl = false;
+    if (f[i]?.tag === TAG.context1c) {
+      // crls: revocation is checked by the chain validator, not here.
+      for (const c of berChildren(f[i++])) {
+        if (c.tag === TAG.context1c) otherCrl = true;
+        else if (c.tag !== TAG.sequence) malformed('RevocationInfoChoice');
+      }
+    }
     const signerInfos = berChildren(berExpect(f[i++], TAG.set, 'signerInfos')).map(parseSignerInfo);
     if (i !== f.length) malformed('SignedData has unexpected fields');
-    return { contentType, content, certificates, signerInfos };
+    // RFC 5652 §5.1 prescribes the version from the content; nothing else is accepted, so that no byte of
+    // the (unsigned) frame can change unnoticed.
+    const expected =
+      choices.has(TAG.context2c + 1) || otherCrl
+        ? 5
+        : choices.has(TAG.context2c)
+          ? 4
+          : choices.has(TAG.context1c) || signerInfos.some((s) => 'keyId' in s.sid) || contentType !== OID.data
+            ? 3
+            : 1;
+    if (version !== expected) malformed(`version ${version} does not fit the structure (RFC 5652 §5.1: ${expected})`);
+    return { contentType, content, certificates, signerInfos, digestAlgorithms };
   } catch (err) {
     if (err instanceof CryptoError) throw err;
     throw new MalformedInputError('ERR_CRYPTO_MALFORMED', 'malformed SignedData', { cause: err });
   }
+}
+
+/**
+ * The digestAlgorithms SET must name exactly the signers' digests, each once: it is not signed, so a
+ * mismatch is a changed message, not a choice.
+ */
+function checkDigestAlgorithms(parsed: ParsedSignedData): void {
+  const listed = parsed.digestAlgorithms.map((el) => parseDigestAlgorithm(el, true));
+  const used = new Set(parsed.signerInfos.map((si) => parseDigestAlgorithm(si.digestAlgorithm, true)));
+  if (new Set(listed).size !== listed.length) malformed('a digest algorithm is listed twice');
+  if (listed.length !== used.size || !listed.every((d) => used.has(d))) {
+    malformed("digestAlgorithms does not list exactly the signers' digest algorithms");
+  }
+}
+
+function verifySignerSignature(
+  signer: Certificate,
+  scheme: ReturnType<typeof parseSignatureAlgorithm>,
+  digestName: ReadDigestName,
+  signed: Uint8Array,
+  signature: Uint8Array,
+  allowSha1: boolean,
+): Promise<boolean> {
+  return verifyBytes(
+    signer.publicKey,
+    scheme,
+    scheme.kind === 'ed25519' ? undefined : digestName,
+    signed,
+    signature,
+    allowSha1,
+  );
 }
 
 function findSigner(sid: ParsedSignerInfo['sid'], certs: readonly Certificate[]): Certificate | undefined {
@@ -462,26 +517,25 @@ export async function checkSignerInfo(
       throw badSignature('the content-type attribute differs from the eContentType');
     }
     const expected = berContent(berExpect(md, TAG.octetString, 'message-digest attribute'));
-    const actual = await digest(digestName, content);
-    if (!equalBytes(expected, actual)) throw badSignature('message digest mismatch: the content was changed');
     const st = attrs.get(OID.signingTime);
     if (st !== undefined) signingTime = parseTime(st, 'signing-time attribute');
     const rr = attrs.get(OID.receiptRequest);
     if (rr !== undefined) receiptRequest = parseReceiptRequest(rr);
     signed = si.signedAttributesDer as Uint8Array;
+    // The content's digest and the signature over the attributes are independent: computed at the same
+    // time, and both must hold.
+    const [actual, ok] = await Promise.all([
+      digest(digestName, content),
+      verifySignerSignature(signer, scheme, digestName, signed, si.signature, allowSha1),
+    ]);
+    if (!equalBytes(expected, actual)) throw badSignature('message digest mismatch: the content was changed');
+    if (!ok) throw badSignature(`the signature of ${signer.subject} does not verify`);
   } else {
     if (contentType !== OID.data) malformed('signed attributes are required when the content is not id-data');
     signed = content;
+    const ok = await verifySignerSignature(signer, scheme, digestName, signed, si.signature, allowSha1);
+    if (!ok) throw badSignature(`the signature of ${signer.subject} does not verify`);
   }
-  const ok = await verifyBytes(
-    signer.publicKey,
-    scheme,
-    scheme.kind === 'ed25519' ? undefined : digestName,
-    signed,
-    si.signature,
-    allowSha1,
-  );
-  if (!ok) throw badSignature(`the signature of ${signer.subject} does not verify`);
   return {
     signer,
     signingTime,
@@ -550,6 +604,7 @@ export async function verifySignedData(bytes: Uint8Array, o: VerifyOptions): Pro
     content = o.content;
   }
   if (parsed.signerInfos.length === 0) malformed('no SignerInfo');
+  checkDigestAlgorithms(parsed);
   const intermediates = messageCertificates(parsed.certificates, o.trust);
   const certs = [...intermediates, ...(o.trust.anchors ?? [])];
   const at = o.at ?? new Date();

@@ -145,7 +145,7 @@ export class TrustStore implements ChainValidator {
         reasons.push(`the signature of ${cert.subject} does not verify with the key of ${issuer.subject}`);
         continue;
       }
-      const problem = issuerProblem(issuer, path.length - 1);
+      const problem = issuerProblem(issuer, path.length - 1, this.find(issuer) !== undefined);
       if (problem !== undefined) {
         reasons.push(problem);
         continue;
@@ -162,10 +162,14 @@ function sameName(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }
 
-/** Why `issuer` cannot issue, with `below` non-self-issued certificates under it; undefined if it can. */
-function issuerProblem(issuer: Certificate, below: number): string | undefined {
+/**
+ * Why `issuer` cannot issue, with `below` certificates under it; undefined if it can. Every issuer must be a
+ * CA by basicConstraints — except a trust anchor of version 1 or 2, which has no extensions at all and is
+ * trusted as configured (RFC 5280 §6.1: the anchor is input to validation, not a certificate it checks).
+ */
+function issuerProblem(issuer: Certificate, below: number, isAnchor: boolean): string | undefined {
   const bc = issuer.basicConstraints;
-  if (issuer.version === 3 && bc?.ca !== true) return `${issuer.subject} is not a CA (basicConstraints)`;
+  if (bc?.ca !== true && !(isAnchor && issuer.version < 3)) return `${issuer.subject} is not a CA (basicConstraints)`;
   if (issuer.keyUsage !== undefined && !issuer.keyUsage.includes('keyCertSign')) {
     return `${issuer.subject} may not sign certificates (keyUsage lacks keyCertSign)`;
   }
