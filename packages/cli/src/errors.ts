@@ -49,7 +49,7 @@ const VERDICT_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The exit code for an error: 1 for a negative verdict (see {@link VERDICT_CODES}), 2 for everything else.
+ * The exit code for an error: 1 for a negative verdict (a bad signature, an untrusted signer, a decryption failure, a receipt mismatch), 2 for everything else.
  *
  * @example
  * ```ts

@@ -20,7 +20,7 @@ export {
   parseId,
 } from './ids.js';
 export type { Capabilities, ModuleDescriptor, Requirements, RequirementValue, ServiceModule } from './module.js';
-export { Money, type MoneyFormatOptions, type MoneyJSON, type Ratio } from './money.js';
+export { type CurrencyInput, Money, type MoneyFormatOptions, type MoneyJSON, type Ratio } from './money.js';
 export {
   type NegotiationOptions,
   type NegotiationRejection,

@@ -35,8 +35,17 @@ export interface Ratio {
   readonly denominator: bigint | number;
 }
 
-/** A currency code, with the known codes offered by editors; any string is checked at run time. */
-type CurrencyInput = CurrencyCode | (string & {});
+/**
+ * A currency code, with the known codes offered by editors; any string is checked at run time.
+ *
+ * @example
+ * ```ts
+ * import { type CurrencyInput, Money } from '@semper/core';
+ * const code: CurrencyInput = 'EUR';
+ * Money.parse('1.00', code);
+ * ```
+ */
+export type CurrencyInput = CurrencyCode | (string & {});
 
 /** Longest decimal text `Money.parse` looks at (a size limit checked before parsing). */
 const MAX_TEXT = 128;

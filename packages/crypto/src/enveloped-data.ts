@@ -92,6 +92,7 @@ import {
 } from './key-transport.js';
 import type { PrivateKey } from './keys.js';
 import { OID } from './oids.js';
+import type { DigestName } from './signature.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 
@@ -104,9 +105,6 @@ type CryptoKey = webcrypto.CryptoKey;
  * ```
  */
 export type { ContentEncryption, ContentEncryptionName } from './content-cipher.js';
-
-/** Hashes semper writes for RSA-OAEP and the ECDH KDF (the contract's `DigestName`). */
-type DigestName = 'SHA-256' | 'SHA-384' | 'SHA-512';
 
 /**
  * Options of {@link encryptData}.

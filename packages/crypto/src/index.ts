@@ -63,7 +63,7 @@ export {
   type VerifyReceiptOptions,
   verifyReceipt,
 } from './receipt.js';
-export type { DigestName } from './signature.js';
+export type { DigestName, ReadDigestName, SignatureScheme } from './signature.js';
 export {
   type SignOptions,
   signData,

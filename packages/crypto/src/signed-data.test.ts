@@ -324,9 +324,9 @@ describe('signData / verifySignedData', () => {
         // digestAlgorithms lists each signer digest once (verifySignedData refuses duplicates).
         derTlv(
           TAG.set,
-          ...[...new Set([...berChildren(fx.fields[1]), ...berChildren(fy.fields[1])].map((d) => hex(berBytes(d))))].map(
-            (h) => new Uint8Array(Buffer.from(h, 'hex')),
-          ),
+          ...[
+            ...new Set([...berChildren(fx.fields[1]), ...berChildren(fy.fields[1])].map((d) => hex(berBytes(d)))),
+          ].map((h) => new Uint8Array(Buffer.from(h, 'hex'))),
         ),
         berBytes(fx.fields[2]),
         derTlv(TAG.context0c, ...unique.map((u) => new Uint8Array(u))),
