@@ -8,12 +8,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createIdentity, openContainer, sealContainer, TrustStore } from '@semper/crypto';
-import { measure, round } from './measure.js';
+import { measure, median, round } from './measure.js';
 import { pkijsOpen, pkijsParty, pkijsSeal } from './pkijs-peer.js';
 import { measureRawPrimitives } from './raw-primitives.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const minMs = Number(process.env.BENCH_MIN_MS ?? 3000);
+const minMs = Number(process.env.BENCH_MIN_MS ?? 5000);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 
 export interface CmsCase {
   size: number;
@@ -50,28 +51,43 @@ export async function runCmsBench(): Promise<{ cases: CmsCase[] }> {
     if (!Buffer.from(pkOpened).equals(Buffer.from(content))) throw new Error('pkijs round trip mismatch');
 
     const signedOverhead = sealed.length - size; // what the SignedData and envelope add around the content
-    const semper = await measure(
-      async () => {
-        const s = await sealContainer(content, { signer, recipients: [recipient.certificate] });
-        await openContainer(s, { identity: recipient, trust });
-      },
-      { minMs },
-    );
-    const pkijs = await measure(async () => pkijsOpen(await pkijsSeal(content, pkSigner, pkRecipient), pkRecipient), {
-      minMs,
-    });
-    const raw = await measureRawPrimitives(size, signedOverhead, { minMs: Math.max(300, minMs / 5) });
+    // The three are measured in interleaved rounds (semper, pkijs, raw, semper, …) and each figure is the
+    // median over the rounds, so that a slow stretch of the machine weighs on all three alike.
+    const semperUs: number[] = [];
+    const pkijsUs: number[] = [];
+    const rawUs: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const slice = { minMs: minMs / rounds, warmup: r === 0 ? 20 : 5 };
+      semperUs.push(
+        (
+          await measure(async () => {
+            const s = await sealContainer(content, { signer, recipients: [recipient.certificate] });
+            await openContainer(s, { identity: recipient, trust });
+          }, slice)
+        ).meanUs,
+      );
+      pkijsUs.push(
+        (await measure(async () => pkijsOpen(await pkijsSeal(content, pkSigner, pkRecipient), pkRecipient), slice))
+          .meanUs,
+      );
+      rawUs.push(
+        (await measureRawPrimitives(size, signedOverhead, { minMs: Math.max(100, minMs / rounds / 8) })).totalUs,
+      );
+    }
+    const semper = median(semperUs);
+    const pkijs = median(pkijsUs);
+    const raw = median(rawUs);
     const c: CmsCase = {
       size,
-      roundTripsPerSec: round(semper.perSec, 1),
-      rawPrimitiveUs: round(raw.totalUs, 1),
-      pkijsRoundTripsPerSec: round(pkijs.perSec, 1),
-      ratioToRaw: round(semper.meanUs / raw.totalUs, 2),
-      speedupVsPkijs: round(semper.perSec / pkijs.perSec, 2),
+      roundTripsPerSec: round(1e6 / semper, 1),
+      rawPrimitiveUs: round(raw, 1),
+      pkijsRoundTripsPerSec: round(1e6 / pkijs, 1),
+      ratioToRaw: round(semper / raw, 2),
+      speedupVsPkijs: round(pkijs / semper, 2),
     };
     cases.push(c);
     console.log(
-      `CMS seal+open ${String(size).padStart(6)} B: semper ${c.roundTripsPerSec}/s (${round(semper.meanUs, 0)} µs) | ` +
+      `CMS seal+open ${String(size).padStart(6)} B: semper ${c.roundTripsPerSec}/s (${round(semper, 0)} µs) | ` +
         `raw primitives ${c.rawPrimitiveUs} µs -> ratio to raw ${c.ratioToRaw}x | ` +
         `pkijs ${c.pkijsRoundTripsPerSec}/s -> speed-up ${c.speedupVsPkijs}x`,
     );
