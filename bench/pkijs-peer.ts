@@ -1,3 +1,4 @@
+import type { webcrypto } from 'node:crypto';
 // The peer: a straightforward pkijs implementation of the same seal+open round trip
 // (SignedData with content-type, signing-time and message-digest attributes, ECDSA P-256 / SHA-256;
 // EnvelopedData to an EC P-256 recipient with ECDH + SHA-256 KDF + AES key wrap, AES-256-GCM content),
@@ -5,17 +6,23 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 
-pkijs.setEngine('node', new pkijs.CryptoEngine({ name: 'node', crypto: globalThis.crypto as Crypto }));
+pkijs.setEngine(
+  'node',
+  new pkijs.CryptoEngine({
+    name: 'node',
+    crypto: globalThis.crypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'],
+  }),
+);
 
 export interface PkijsParty {
   certificate: pkijs.Certificate;
   /** ECDSA signing key (for the signer). */
-  signingKey: CryptoKey;
+  signingKey: webcrypto.CryptoKey;
   /** PKCS#8 of the private key (pkijs imports it for ECDH when decrypting). */
   pkcs8: ArrayBuffer;
 }
 
-export function pkijsParty(certDer: Uint8Array, signingKey: CryptoKey, pkcs8: Uint8Array): PkijsParty {
+export function pkijsParty(certDer: Uint8Array, signingKey: webcrypto.CryptoKey, pkcs8: Uint8Array): PkijsParty {
   return {
     certificate: pkijs.Certificate.fromBER(new Uint8Array(certDer)),
     signingKey,
@@ -69,7 +76,7 @@ export async function pkijsSeal(content: Uint8Array, signer: PkijsParty, recipie
 
   const enveloped = new pkijs.EnvelopedData();
   enveloped.addRecipientByCertificate(recipient.certificate, { kdfAlgorithm: 'SHA-256' }, 2);
-  await enveloped.encrypt({ name: 'AES-GCM', length: 256 } as Algorithm, signed);
+  await enveloped.encrypt({ name: 'AES-GCM', length: 256 } as Parameters<typeof enveloped.encrypt>[0], signed);
   return new pkijs.ContentInfo({ contentType: pkijs.ContentInfo.ENVELOPED_DATA, content: enveloped.toSchema() })
     .toSchema()
     .toBER(false);

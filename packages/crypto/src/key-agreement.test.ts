@@ -1,3 +1,4 @@
+import type { webcrypto } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { AsnParser } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
@@ -19,7 +20,9 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 }
 
 async function recipient(curve: 'P-256' | 'P-384') {
-  return (await subtle.generateKey({ name: 'ECDH', namedCurve: curve }, false, ['deriveBits'])) as CryptoKeyPair;
+  return (await subtle.generateKey({ name: 'ECDH', namedCurve: curve }, false, [
+    'deriveBits',
+  ])) as webcrypto.CryptoKeyPair;
 }
 
 async function cekOf(bytes: 16 | 32) {
@@ -27,7 +30,7 @@ async function cekOf(bytes: 16 | 32) {
   return { raw, key: await subtle.importKey('raw', raw, 'AES-GCM', true, ['encrypt', 'decrypt']) };
 }
 
-async function sameKey(a: CryptoKey, raw: Uint8Array): Promise<boolean> {
+async function sameKey(a: webcrypto.CryptoKey, raw: Uint8Array): Promise<boolean> {
   // a is non-extractable: compare by encrypting with both.
   const iv = new Uint8Array(12);
   const b = await subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt']);
@@ -113,7 +116,7 @@ describe('ECDH key agreement (RFC 5753)', () => {
       ukm: undefined,
       algorithm,
       encryptedKey: out.encryptedKey,
-      contentKey: { name: 'AES-GCM', length: 256 } as AesKeyAlgorithm,
+      contentKey: { name: 'AES-GCM', length: 256 } as webcrypto.AesKeyAlgorithm,
     };
     const badPoint = out.originatorPoint.slice();
     badPoint[40] ^= 1;

@@ -1,3 +1,4 @@
+import type { webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DecryptionError } from './errors.js';
 import { KEY_WRAP_ALGORITHMS, keyWrapOidFor, unwrapKey, wrapKey } from './key-wrap.js';
@@ -6,7 +7,7 @@ const hex = (s: string) => new Uint8Array(Buffer.from(s.replaceAll(' ', ''), 'he
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const subtle = globalThis.crypto.subtle;
 
-async function aesKey(raw: Uint8Array): Promise<CryptoKey> {
+async function aesKey(raw: Uint8Array): Promise<webcrypto.CryptoKey> {
   return subtle.importKey('raw', raw, 'AES-GCM', true, ['encrypt', 'decrypt']);
 }
 
