@@ -1,0 +1,6 @@
+/**
+ * `@semper/certificates`: the certificates block.
+ *
+ * @packageDocumentation
+ */
+export * from './errors.js';
