@@ -14,6 +14,7 @@ import { AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, SubjectKeyI
 import { Name } from '@peculiar/x509';
 import { derTime, parseTime } from './asn1-time.js';
 import {
+  equalBytes,
   copyBytes,
   type BerElement,
   berBytes,
@@ -108,10 +109,6 @@ function malformed(what: string, cause?: unknown): never {
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }
 
 function nameString(der: Uint8Array, what: string): string {

@@ -628,6 +628,36 @@ export function berOctetString(el: BerElement): Uint8Array {
 }
 
 /**
+ * Whether two byte arrays are equal, in time that depends only on their lengths (digests, tags and key
+ * identifiers are compared with it).
+ *
+ * @example
+ * ```ts
+ * if (!equalBytes(expectedDigest, actualDigest)) throw new Error('digest mismatch');
+ * ```
+ */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
+/**
+ * The DER order of two encodings (for a SET OF: ascending, shorter first when one is a prefix).
+ *
+ * @example
+ * ```ts
+ * encodings.sort(compareBytes);
+ * ```
+ */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+/**
  * A copy of `bytes` as a plain Uint8Array. (`slice()` is no copy when the input is a Node `Buffer`, whose
  * `slice` returns a view: never rely on it for input from outside.)
  *

@@ -46,6 +46,8 @@ import type { webcrypto } from 'node:crypto';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import type { Certificate } from './certificate.js';
 import {
+  equalBytes,
+  compareBytes,
   copyBytes,
   parseDerStrict,
   type BerElement,
@@ -200,13 +202,6 @@ function recipientIdOf(cert: Certificate): RecipientId {
   return id;
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
-  return d === 0;
-}
-
 function issuerAndSerialNumber(id: RecipientId): DerNode {
   return derTlv(TAG.sequence, id.issuer, derPrimitive(TAG.integer, id.serial));
 }
@@ -296,12 +291,6 @@ async function guardRecipient(job: Promise<Uint8Array>): Promise<Uint8Array> {
     if (err instanceof CryptoError) throw err;
     throw new CryptoError('ERR_CRYPTO_INVALID_KEY', 'cannot encrypt to a recipient certificate key', { cause: err });
   }
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
 }
 
 /**

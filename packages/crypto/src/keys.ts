@@ -261,42 +261,11 @@ export class PrivateKey {
    * ```
    */
   cryptoKey(purpose: PrivateKeyPurpose, hash: KeyHash = 'SHA-256'): Promise<CryptoKey> {
-    const id = `${purpose}/${hash}`;
-    let p = this.#keys.get(id);
-    if (p === undefined) {
-      p = this.#import(purpose, hash);
-      this.#keys.set(id, p);
-      p.catch(() => this.#keys.delete(id));
-    }
-    return p;
-  }
-
-  async #import(purpose: PrivateKeyPurpose, hash: KeyHash): Promise<CryptoKey> {
-    let alg: webcrypto.AlgorithmIdentifier | webcrypto.EcKeyImportParams | webcrypto.RsaHashedImportParams;
-    let usages: webcrypto.KeyUsage[];
-    if (purpose === 'sign') {
-      usages = ['sign'];
-      if (this.type === 'ec') alg = ecParams(this.curve);
-      else if (this.type === 'rsa') alg = { name: 'RSASSA-PKCS1-v1_5', hash };
-      else alg = { name: 'Ed25519' };
-    } else if (purpose === 'derive') {
-      if (this.type !== 'ec') throw invalidKey(`a ${this.type} key cannot be used for ECDH`);
-      alg = { name: 'ECDH', namedCurve: this.curve as CurveName };
-      usages = ['deriveBits'];
-    } else if (purpose === 'decrypt') {
-      if (this.type !== 'rsa') throw invalidKey(`a ${this.type} key cannot decrypt RSA-OAEP`);
-      alg = { name: 'RSA-OAEP', hash };
-      usages = ['decrypt'];
-    } else {
-      throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', `unknown key purpose ${String(purpose)}`);
-    }
-    if (this.#pkcs8 === undefined)
-      this.#pkcs8 = new Uint8Array(this.keyObject.export({ type: 'pkcs8', format: 'der' }));
-    try {
-      return await subtle.importKey('pkcs8', this.#pkcs8, alg, false, usages);
-    } catch (err) {
-      throw invalidKey(`WebCrypto refuses the ${this.type} key for ${purpose}`, err);
-    }
+    return memoized(this.#keys, `${purpose}/${hash}`, () => {
+      if (this.#pkcs8 === undefined)
+        this.#pkcs8 = new Uint8Array(this.keyObject.export({ type: 'pkcs8', format: 'der' }));
+      return importFor(this, 'pkcs8', this.#pkcs8, purpose, hash);
+    });
   }
 }
 
@@ -422,45 +391,77 @@ export class PublicKey {
    * ```
    */
   cryptoKey(purpose: PublicKeyPurpose, hash: KeyHash = 'SHA-256'): Promise<CryptoKey> {
-    const id = `${purpose}/${hash}`;
-    let p = this.#keys.get(id);
-    if (p === undefined) {
-      p = this.#import(purpose, hash);
-      this.#keys.set(id, p);
-      p.catch(() => this.#keys.delete(id));
-    }
-    return p;
+    return memoized(this.#keys, `${purpose}/${hash}`, () => {
+      if (this.#spki === undefined) this.#spki = new Uint8Array(this.keyObject.export({ type: 'spki', format: 'der' }));
+      return importFor(this, 'spki', this.#spki, purpose, hash);
+    });
   }
+}
 
-  async #import(purpose: PublicKeyPurpose, hash: KeyHash): Promise<CryptoKey> {
-    let alg: webcrypto.AlgorithmIdentifier | webcrypto.EcKeyImportParams | webcrypto.RsaHashedImportParams;
-    let usages: webcrypto.KeyUsage[];
-    if (purpose === 'verify') {
-      usages = ['verify'];
-      if (this.type === 'ec') alg = ecParams(this.curve);
-      else if (this.type === 'rsa') alg = { name: 'RSASSA-PKCS1-v1_5', hash };
-      else alg = { name: 'Ed25519' };
-    } else if (purpose === 'verify-pss') {
-      if (this.type !== 'rsa') throw invalidKey(`a ${this.type} key cannot verify RSASSA-PSS`);
-      alg = { name: 'RSA-PSS', hash };
-      usages = ['verify'];
-    } else if (purpose === 'derive') {
-      if (this.type !== 'ec') throw invalidKey(`a ${this.type} key cannot be used for ECDH`);
-      alg = { name: 'ECDH', namedCurve: this.curve as CurveName };
-      usages = [];
-    } else if (purpose === 'encrypt') {
-      if (this.type !== 'rsa') throw invalidKey(`a ${this.type} key cannot encrypt RSA-OAEP`);
-      alg = { name: 'RSA-OAEP', hash };
-      usages = ['encrypt'];
-    } else {
+/** One promise per key and purpose: a failed import is forgotten, so that it is tried again. */
+function memoized(
+  cache: Map<string, Promise<CryptoKey>>,
+  id: string,
+  make: () => Promise<CryptoKey>,
+): Promise<CryptoKey> {
+  let p = cache.get(id);
+  if (p === undefined) {
+    p = make();
+    cache.set(id, p);
+    p.catch(() => cache.delete(id));
+  }
+  return p;
+}
+
+/** What each purpose asks of WebCrypto: the algorithm and the usages, or why the key type cannot serve it. */
+function importParams(
+  key: KeyInfo,
+  purpose: PrivateKeyPurpose | PublicKeyPurpose,
+  hash: KeyHash,
+): {
+  alg: webcrypto.AlgorithmIdentifier | webcrypto.EcKeyImportParams | webcrypto.RsaHashedImportParams;
+  usages: webcrypto.KeyUsage[];
+} {
+  switch (purpose) {
+    case 'sign':
+    case 'verify': {
+      const usages: webcrypto.KeyUsage[] = [purpose];
+      if (key.type === 'ec') return { alg: ecParams(key.curve), usages };
+      if (key.type === 'rsa') return { alg: { name: 'RSASSA-PKCS1-v1_5', hash }, usages };
+      return { alg: { name: 'Ed25519' }, usages };
+    }
+    case 'verify-pss':
+      if (key.type !== 'rsa') throw invalidKey(`a ${key.type} key cannot verify RSASSA-PSS`);
+      return { alg: { name: 'RSA-PSS', hash }, usages: ['verify'] };
+    case 'derive':
+      if (key.type !== 'ec') throw invalidKey(`a ${key.type} key cannot be used for ECDH`);
+      // A private ECDH key derives bits; a public one has no usage of its own.
+      return {
+        alg: { name: 'ECDH', namedCurve: key.curve as CurveName },
+        usages: key instanceof PrivateKey ? ['deriveBits'] : [],
+      };
+    case 'decrypt':
+    case 'encrypt':
+      if (key.type !== 'rsa') throw invalidKey(`a ${key.type} key cannot ${purpose} RSA-OAEP`);
+      return { alg: { name: 'RSA-OAEP', hash }, usages: [purpose] };
+    default:
       throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', `unknown key purpose ${String(purpose)}`);
-    }
-    if (this.#spki === undefined) this.#spki = new Uint8Array(this.keyObject.export({ type: 'spki', format: 'der' }));
-    try {
-      return await subtle.importKey('spki', this.#spki, alg, true, usages);
-    } catch (err) {
-      throw invalidKey(`WebCrypto refuses the ${this.type} key for ${purpose}`, err);
-    }
+  }
+}
+
+async function importFor(
+  key: KeyInfo,
+  format: 'pkcs8' | 'spki',
+  der: Uint8Array,
+  purpose: PrivateKeyPurpose | PublicKeyPurpose,
+  hash: KeyHash,
+): Promise<CryptoKey> {
+  const { alg, usages } = importParams(key, purpose, hash);
+  try {
+    // Public keys may be exported (they are public); private keys never leave WebCrypto.
+    return await subtle.importKey(format, der, alg, format === 'spki', usages);
+  } catch (err) {
+    throw invalidKey(`WebCrypto refuses the ${key.type} key for ${purpose}`, err);
   }
 }
 

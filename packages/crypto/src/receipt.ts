@@ -15,6 +15,7 @@
  * @packageDocumentation
  */
 import {
+  equalBytes,
   copyBytes,
   type BerElement,
   berChildren,
@@ -101,13 +102,6 @@ export interface VerifiedReceipt {
 
 function mismatch(message: string): SignatureVerificationError {
   return new SignatureVerificationError('ERR_CRYPTO_RECEIPT_MISMATCH', message);
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
-  return d === 0;
 }
 
 /**

@@ -24,6 +24,8 @@
 import { derTime, parseTime } from './asn1-time.js';
 import { Certificate } from './certificate.js';
 import {
+  compareBytes,
+  equalBytes,
   copyBytes,
   type BerElement,
   berBytes,
@@ -161,19 +163,6 @@ function malformed(what: string): never {
 
 function badSignature(message: string): SignatureVerificationError {
   return new SignatureVerificationError('ERR_CRYPTO_BAD_SIGNATURE', message);
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
-  return d === 0;
 }
 
 /** An Attribute ::= SEQUENCE { attrType OID, attrValues SET OF value } with one value. */

@@ -9,6 +9,7 @@
  * @packageDocumentation
  */
 import type { Certificate } from './certificate.js';
+import { equalBytes } from './cms-structures.js';
 import { CryptoError, SignatureVerificationError } from './errors.js';
 
 /** Longest chain built, anchor included. */
@@ -139,7 +140,7 @@ export class TrustStore implements ChainValidator {
     const candidates = [...this.#anchors, ...intermediates].filter((c) => !path.some((p) => p.equals(c)));
     let nameMatched = false;
     for (const issuer of candidates) {
-      if (!sameName(issuer.subjectDer, cert.issuerDer)) continue;
+      if (!equalBytes(issuer.subjectDer, cert.issuerDer)) continue;
       nameMatched = true;
       if (!(await cert.isIssuedBy(issuer))) {
         reasons.push(`the signature of ${cert.subject} does not verify with the key of ${issuer.subject}`);
@@ -156,10 +157,6 @@ export class TrustStore implements ChainValidator {
     if (!nameMatched) reasons.push(`no trusted or supplied certificate is the issuer ${cert.issuer}`);
     return undefined;
   }
-}
-
-function sameName(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }
 
 /**
