@@ -54,8 +54,11 @@ const SAME_ROW_EXCEPTIONS = [
   // The money-transfer flow: the hub opens and the agency seals Secure Data Containers.
   { from: 'hub', to: 'sdc', why: 'the hub opens SDCs and answers with receipts' },
   { from: 'agency', to: 'sdc', why: 'the agency seals its exports into SDCs and imports the hub’s' },
+  // Supporting services built on other supporting services, as ARCHITECTURE.md describes them:
+  { from: 'archive', to: 'store', why: 'the evidence archive is kept on the store (PGlite or PostgreSQL)' },
+  { from: 'archive', to: 'crypto', why: 'checkpoints are signed by the party, bundles hold CMS items' },
+  { from: 'access', to: 'store', why: 'subjects, grants, statuses and denials are persisted in PostgreSQL' },
   // Candidates the architecture does not yet spell out — add here when a package needs one, with the reason:
-  // { from: 'archive', to: 'store', why: 'evidence is persisted in PostgreSQL' },
   // { from: 'contracts', to: 'fair-exchange', why: 'contract signing is an optimistic fair exchange' },
 ];
 
