@@ -1,4 +1,4 @@
-// The real command in a child process: `tsx --conditions=@semper/source packages/cli/src/cli.ts …`.
+// The real command in a child process: `tsx --tsconfig tsconfig.base.json --conditions=@semper/source packages/cli/src/cli.ts …`
 import { execFile } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ function spawnSemper(args: string[]): Promise<{ code: number; stdout: string; st
   return new Promise((done) => {
     execFile(
       tsx,
-      ['--conditions=@semper/source', cli, ...args],
+      ['--tsconfig', join(root, 'tsconfig.base.json'), '--conditions=@semper/source', cli, ...args],
       { cwd: s.dir, encoding: 'utf8' },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;

@@ -4,8 +4,7 @@ import { type ContentEncryption, decryptData, encryptPending } from './enveloped
 import { MalformedInputError } from './errors.js';
 import type { Identity } from './identity.js';
 import { OID } from './oids.js';
-import { signData, verifySignedData } from './signed-data.js';
-import type { TrustStore } from './trust.js';
+import { signData, type VerifyOptions, verifySignedData } from './signed-data.js';
 
 /** Options of {@link sealContainer}. */
 export interface SealOptions {
@@ -25,8 +24,8 @@ export interface SealOptions {
 export interface OpenOptions {
   /** The recipient's identity (its private key decrypts). */
   readonly identity: Identity;
-  /** The anchors the signer's chain must reach. */
-  readonly trust: TrustStore;
+  /** The anchors the signer's chain must reach: a `TrustStore`, or any chain validator (e.g. the RFC 5280 one of `@semper/certificates`). */
+  readonly trust: VerifyOptions['trust'];
   /** Validation time; default now. */
   readonly at?: Date;
   /** Size and nesting limits on the input; defaults in {@link DEFAULT_ASN1_LIMITS}. */

@@ -65,6 +65,8 @@ export {
 } from './receipt.js';
 export type { DigestName, ReadDigestName, SignatureScheme } from './signature.js';
 export {
+  type InspectedSignedData,
+  inspectSignedData,
   type SignOptions,
   signData,
   type VerifiedSignedData,

@@ -20,7 +20,7 @@ import { CryptoError, SignatureVerificationError } from './errors.js';
 import { createIdentity, type Identity } from './identity.js';
 import { OID } from './oids.js';
 import { type DigestName, digest, signBytes } from './signature.js';
-import { signData, signWithAttributes, verifySignedData } from './signed-data.js';
+import { inspectSignedData, signData, signWithAttributes, verifySignedData } from './signed-data.js';
 import { createTestPki, type TestPki } from './testing.js';
 import { TrustStore } from './trust.js';
 
@@ -700,5 +700,32 @@ describe('certificates in a message', () => {
     expect(v.signer).toBe(aliceTrust.anchors[0]);
     expect(v.chain).toEqual([aliceTrust.anchors[0]]);
     expect(Certificate.fromDer(v.signer.der).equals(alice.certificate)).toBe(true);
+  });
+});
+
+describe('inspectSignedData', () => {
+  it('shows content, signer and signing time without verifying — also of a message whose signature is broken', async () => {
+    const at = new Date('2026-03-01T12:00:00Z');
+    const signed = await signData(content, {
+      signer: ids.ec,
+      signingTime: at,
+      receiptRequest: { to: ['x@example.org'] },
+    });
+    const broken = signed.slice();
+    broken[broken.length - 5] ^= 0x01; // inside the signature value
+    await expect(verifySignedData(broken, { trust: pki.trust })).rejects.toBeInstanceOf(CryptoError);
+    const shown = inspectSignedData(broken);
+    expect(shown.unverified).toBe(true);
+    expect(shown.contentType).toBe(OID.data);
+    expect(Buffer.from(shown.content as Uint8Array).equals(Buffer.from(content))).toBe(true);
+    expect(shown.signers).toHaveLength(1);
+    expect(shown.signers[0].certificate?.equals(ids.ec.certificate)).toBe(true);
+    expect(shown.signers[0].signingTime?.toISOString()).toBe(at.toISOString());
+    expect(shown.signers[0].receiptRequest?.to).toEqual(['x@example.org']);
+    expect(shown.certificates.length).toBe(ids.ec.chain.length);
+  });
+
+  it('refuses malformed input with a typed error', () => {
+    expect(() => inspectSignedData(new Uint8Array([0x30, 0x03, 0x02, 0x01]))).toThrow(CryptoError);
   });
 });

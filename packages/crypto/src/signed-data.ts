@@ -564,6 +564,64 @@ export function messageCertificates(ders: readonly Uint8Array[], trust: VerifyOp
 }
 
 /**
+ * What {@link inspectSignedData} reads from a SignedData without checking it.
+ *
+ * @example
+ * ```ts
+ * const { contentType, signers } = inspectSignedData(bytes);
+ * console.log(signers[0]?.certificate?.subject, '(NOT verified)');
+ * ```
+ */
+export interface InspectedSignedData {
+  /** Always true: nothing here was verified. */
+  readonly unverified: true;
+  readonly contentType: string;
+  /** The attached content; undefined for a detached signature. */
+  readonly content?: Uint8Array;
+  /** The certificates the message carries (those semper can read). */
+  readonly certificates: readonly Certificate[];
+  readonly signers: readonly {
+    /** The signer's certificate, when the message carries it. */
+    readonly certificate?: Certificate;
+    readonly digestAlgorithm: ReadDigestName;
+    /** The signing-time attribute, as claimed. */
+    readonly signingTime?: Date;
+    readonly receiptRequest?: ReceiptRequest;
+  }[];
+}
+
+/**
+ * Reads a SignedData for display — content type, content, certificates, and each signer's claimed
+ * certificate and signing time — WITHOUT verifying anything: no signature, no digest, no chain. For tools
+ * that show a message (`semper statement show`, evidence viewers); never a basis for trust.
+ *
+ * @throws {@link MalformedInputError} for malformed input; {@link CryptoError}
+ * `ERR_CRYPTO_UNSUPPORTED_ALGORITHM` for an unknown digest.
+ *
+ * @example
+ * ```ts
+ * import { inspectSignedData } from '@semper/crypto';
+ * const shown = inspectSignedData(bytes); // shown.unverified === true
+ * ```
+ */
+export function inspectSignedData(bytes: Uint8Array, limits?: Asn1Limits): InspectedSignedData {
+  const parsed = parseSignedData(bytes, limits);
+  const certificates = messageCertificates(parsed.certificates, { buildChain: async () => [] });
+  const signers = parsed.signerInfos.map((si) => {
+    const attrs = si.signedAttributes;
+    const st = attrs?.get(OID.signingTime);
+    const rr = attrs?.get(OID.receiptRequest);
+    return {
+      certificate: findSigner(si.sid, certificates),
+      digestAlgorithm: parseDigestAlgorithm(si.digestAlgorithm, true),
+      signingTime: st === undefined ? undefined : parseTime(st, 'signing-time attribute'),
+      receiptRequest: rr === undefined ? undefined : parseReceiptRequest(rr),
+    };
+  });
+  return { unverified: true, contentType: parsed.contentType, content: parsed.content, certificates, signers };
+}
+
+/**
  * Verifies a CMS SignedData (DER or BER `ContentInfo`): every SignerInfo's signature and signed attributes,
  * and each signer's chain to the trust anchors at `at` (default now).
  *
