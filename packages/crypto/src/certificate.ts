@@ -11,7 +11,6 @@
 import { randomBytes } from 'node:crypto';
 import { AsnParser } from '@peculiar/asn1-schema';
 import { AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
-import { Name } from '@peculiar/x509';
 import { derTime, parseTime } from './asn1-time.js';
 import {
   equalBytes,
@@ -33,7 +32,7 @@ import {
 import { type Asn1Limits, checkAsn1 } from './der.js';
 import { CryptoError, MalformedInputError } from './errors.js';
 import { type PrivateKey, PublicKey } from './keys.js';
-import { encodeName } from './name.js';
+import { encodeName, formatName } from './name.js';
 import { OID } from './oids.js';
 import { readPemBlocks, toPem } from './pem.js';
 import {
@@ -113,7 +112,7 @@ function hex(bytes: Uint8Array): string {
 
 function nameString(der: Uint8Array, what: string): string {
   try {
-    return new Name(der).toString();
+    return formatName(der);
   } catch (err) {
     return malformed(what, err);
   }
@@ -467,7 +466,7 @@ export interface CertificateTemplate {
   /** RFC 4514 string (`CN=Alice, O=Example`) or the DER of a Name. */
   readonly subject: string | Uint8Array;
   readonly publicKey: PublicKey;
-  /** Default: 16 random bytes (positive, as RFC 5280 asks). Hex string or content octets. */
+  /** Default: 128 random bits (a positive INTEGER of up to 17 octets, as RFC 5280 asks). Hex string or content octets. */
   readonly serialNumber?: string | Uint8Array;
   /** Default: now, minus one minute of clock skew. */
   readonly notBefore?: Date;
@@ -477,8 +476,10 @@ export interface CertificateTemplate {
   readonly basicConstraints?: { readonly ca: boolean; readonly pathLength?: number };
   /** keyUsage, always critical; omitted when undefined. */
   readonly keyUsage?: readonly KeyUsageName[];
-  /** extKeyUsage OIDs (not critical); omitted when undefined. */
+  /** extKeyUsage OIDs; omitted when undefined. */
   readonly extendedKeyUsage?: readonly string[];
+  /** Mark extKeyUsage critical (RFC 3161 time-stamping certificates must); default false. */
+  readonly extendedKeyUsageCritical?: boolean;
   /** Further extensions, written as given, after the standard ones. */
   readonly extensions?: readonly CertificateExtension[];
   /** Default SHA-256 (Ed25519 signs without a separate digest). */
@@ -550,9 +551,9 @@ async function keyIdentifier(key: PublicKey): Promise<Uint8Array> {
 function serialOctets(serial: string | Uint8Array | undefined): Uint8Array {
   let s: Uint8Array;
   if (serial === undefined) {
+    // 128 random bits; a 00 octet is put in front below when the first bit is set (a positive INTEGER).
     s = new Uint8Array(randomBytes(16));
-    s[0] &= 0x7f;
-    if (s[0] === 0) s[0] = 0x01;
+    if (s.every((b) => b === 0)) s[15] = 1;
   } else if (typeof serial === 'string') {
     if (!/^[0-9a-fA-F]{1,40}$/.test(serial))
       throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', 'serialNumber must be hex');
@@ -581,7 +582,8 @@ function nameDer(name: string | Uint8Array): Uint8Array {
   if (typeof name === 'string') return encodeName(name);
   try {
     checkAsn1(name, { maxBytes: 64 * 1024, maxDepth: 16 });
-    return new Uint8Array(new Name(name).toArrayBuffer());
+    formatName(name); // a well-formed Name
+    return copyBytes(name);
   } catch (err) {
     throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', 'not the DER of a Name', { cause: err });
   }
@@ -667,7 +669,11 @@ function buildTbs(
       throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', 'extendedKeyUsage needs at least one purpose');
     }
     exts.push(
-      extension(OID.extKeyUsage, false, derEncode(derTlv(TAG.sequence, ...template.extendedKeyUsage.map(oidArgument)))),
+      extension(
+        OID.extKeyUsage,
+        template.extendedKeyUsageCritical === true,
+        derEncode(derTlv(TAG.sequence, ...template.extendedKeyUsage.map(oidArgument))),
+      ),
     );
   }
   exts.push(extension(OID.subjectKeyIdentifier, false, derEncode(derPrimitive(TAG.octetString, ski))));

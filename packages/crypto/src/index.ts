@@ -3,8 +3,6 @@
  * EnvelopedData and AuthEnvelopedData, RFC 2634 receipts, and sealed containers — all interoperable with
  * `openssl cms`. Every malformed input gives a typed {@link CryptoError}.
  *
- * `reflect-metadata` must be imported before this package (its ASN.1 layer, @peculiar/x509, loads tsyringe).
- *
  * @packageDocumentation
  */
 export {
@@ -51,7 +49,7 @@ export {
   PublicKey,
   type PublicKeyPurpose,
 } from './keys.js';
-export { encodeName } from './name.js';
+export { encodeName, formatName } from './name.js';
 export { OID, type OidName } from './oids.js';
 export { fromPem, type PemBlock, toPem } from './pem.js';
 export {

@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, createPublicKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { opensslOk, type Scratch, scratch } from '../../../test/support/openssl.js';
 import { CryptoError, MalformedInputError } from './errors.js';
@@ -145,10 +145,12 @@ describe('PrivateKey.fromPem with keys OpenSSL made', () => {
     expect(thrown(() => PrivateKey.fromPkcs8(big))).toMatchObject({ code: 'ERR_CRYPTO_TOO_LARGE' });
   });
 
-  it('reads a P-256 key with explicit curve parameters as P-256 (OpenSSL matches them to the named curve)', async () => {
-    const key = PrivateKey.fromPem(pem['explicit-p256']);
-    expect(key).toMatchObject({ type: 'ec', curve: 'P-256' });
-    expect((await key.cryptoKey('sign')).algorithm).toMatchObject({ namedCurve: 'P-256' });
+  it('refuses a P-256 key with explicit curve parameters (RFC 5480 §2.1.1: a named curve only), private or public', () => {
+    expect(thrown(() => PrivateKey.fromPem(pem['explicit-p256']))).toMatchObject({ code: 'ERR_CRYPTO_INVALID_KEY' });
+    const spki = new Uint8Array(
+      createPublicKey(pem['explicit-p256']).export({ type: 'spki', format: 'der' }) as Buffer,
+    );
+    expect(thrown(() => PublicKey.fromSpki(spki))).toMatchObject({ code: 'ERR_CRYPTO_INVALID_KEY' });
   });
 
   it('asks for a passphrase when the only key is encrypted', async () => {

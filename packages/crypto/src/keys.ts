@@ -17,6 +17,7 @@ import {
   type webcrypto,
 } from 'node:crypto';
 import { promisify } from 'node:util';
+import { berChildren, berRead, TAG } from './cms-structures.js';
 import { checkAsn1 } from './der.js';
 import { CryptoError, MalformedInputError } from './errors.js';
 import { readPemBlocks, toPem } from './pem.js';
@@ -65,6 +66,19 @@ function invalidKey(message: string, cause?: unknown): CryptoError {
   return new CryptoError('ERR_CRYPTO_INVALID_KEY', message, cause === undefined ? undefined : { cause });
 }
 
+/** Whether an EC key's SubjectPublicKeyInfo names its curve by OID (`ECParameters ::= CHOICE { namedCurve … }`). */
+function hasNamedCurve(key: KeyObject): boolean {
+  try {
+    const pub = key.type === 'private' ? createPublicKey(key) : key;
+    const spki = new Uint8Array(pub.export({ type: 'spki', format: 'der' }));
+    const [algorithm] = berChildren(berRead(spki));
+    const params = berChildren(algorithm)[1];
+    return params?.tag === TAG.oid;
+  } catch {
+    return false;
+  }
+}
+
 /** Checks that a KeyObject is of a type and size semper accepts. */
 function describe(key: KeyObject): KeyInfo {
   const t = key.asymmetricKeyType;
@@ -72,6 +86,11 @@ function describe(key: KeyObject): KeyInfo {
     const named = key.asymmetricKeyDetails?.namedCurve ?? '';
     const curve = CURVES[named];
     if (curve === undefined) throw invalidKey(`EC curve ${named || 'unknown'} is not supported (P-256, P-384)`);
+    if (!hasNamedCurve(key)) {
+      // RFC 5480 §2.1.1: the curve is named by its OID; explicit parameters (which OpenSSL recognises as
+      // P-256 when they match) are not allowed.
+      throw invalidKey('EC keys with explicit curve parameters are not accepted (RFC 5480: a named curve only)');
+    }
     return { type: 'ec', curve };
   }
   if (t === 'rsa') {

@@ -4,9 +4,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { opensslOk, type Scratch, scratch } from '../../../test/support/openssl.js';
 import { Certificate, createSelfSignedCertificate } from './certificate.js';
-import { CryptoError } from './errors.js';
+import { CryptoError, MalformedInputError } from './errors.js';
 import { generateKeyPair, type PrivateKey, type PublicKey } from './keys.js';
-import { encodeName } from './name.js';
+import { encodeName, formatName } from './name.js';
+import { derEncode, derOid, derPrimitive, derTlv, TAG } from './cms-structures.js';
 
 function thrown(f: () => unknown): unknown {
   try {
@@ -303,4 +304,37 @@ describe('encodeName and OpenSSL', () => {
       expect(cert.subject).toBe(fromOpenssl.subject);
     },
   );
+});
+
+describe('formatName', () => {
+  it('prints names in certificate order with RFC 4514 escapes, as encodeName reads them', () => {
+    for (const dn of ['CN=Alice, O=Example\\, Inc., C=DE', 'CN=a+O=b, E=x@example.org', 'CN=\\#1 \\+ \\; done']) {
+      expect(formatName(encodeName(dn))).toBe(dn);
+    }
+  });
+
+  it('names unknown types by OID and non-string values by the hex of their DER', () => {
+    const der = derEncode(
+      derTlv(
+        TAG.sequence,
+        derTlv(TAG.set, derTlv(TAG.sequence, derOid('1.2.3.4'), derPrimitive(0x0c, new TextEncoder().encode('v')))),
+        derTlv(TAG.set, derTlv(TAG.sequence, derOid('2.5.4.3'), derPrimitive(TAG.integer, Uint8Array.of(5)))),
+      ),
+    );
+    expect(formatName(der)).toBe('1.2.3.4=v, CN=#020105');
+  });
+
+  it('reads a name of 2,048 components (the x509-limbo nc-dos case) in one pass', () => {
+    const parts = Array.from({ length: 2048 }, (_, i) => `OU=u${i}`);
+    const der = derEncode(
+      derTlv(TAG.sequence, ...parts.map((p) => derTlv(TAG.set, ...[encodeName(p)].map((n) => n.subarray(4))))),
+    );
+    expect(formatName(der)).toBe(parts.join(', '));
+  });
+
+  it('refuses what is not a Name with a typed error', () => {
+    for (const bad of [Uint8Array.of(0x31, 0), Uint8Array.of(0x30, 3, 0x31, 1, 0x02), Uint8Array.of(0x30, 0, 0)]) {
+      expect(() => formatName(bad)).toThrow(MalformedInputError);
+    }
+  });
 });

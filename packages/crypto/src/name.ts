@@ -2,13 +2,25 @@
  * Distinguished names from text: `CN=Alice, O=Example\, Inc., C=DE`, with the escapes of RFC 4514 (`\,`,
  * `\+`, `\"`, `\\`, `\<`, `\>`, `\;`, `\=`, `\ `, `\#` and `\XX` hex pairs) and `+` for multi-valued RDNs.
  *
- * The RDNs are written in the order given, as OpenSSL's `-subj` and @peculiar/x509 do and as
+ * The RDNs are written in the order given, as OpenSSL's `-subj` does and as
  * {@link Certificate.subject} prints them (RFC 4514 itself lists them in reverse).
  *
  * @packageDocumentation
  */
-import { derEncode, derOid, derPrimitive, derTlv, TAG } from './cms-structures.js';
-import { CryptoError } from './errors.js';
+import {
+  type BerElement,
+  berChildren,
+  berContent,
+  berExpect,
+  berOid,
+  berRead,
+  derEncode,
+  derOid,
+  derPrimitive,
+  derTlv,
+  TAG,
+} from './cms-structures.js';
+import { CryptoError, MalformedInputError } from './errors.js';
 
 const UTF8_STRING = 0x0c;
 const PRINTABLE_STRING = 0x13;
@@ -182,4 +194,101 @@ export function encodeName(text: string): Uint8Array {
       }),
     ),
   );
+}
+
+/** Short names printed by {@link formatName} (those of @peculiar/x509, which semper used before). */
+const SHORT_NAMES: Readonly<Record<string, string>> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.6': 'C',
+  '0.9.2342.19200300.100.1.25': 'DC',
+  '1.2.840.113549.1.9.1': 'E',
+  '2.5.4.42': 'G',
+  '2.5.4.43': 'I',
+  '2.5.4.4': 'SN',
+  '2.5.4.12': 'T',
+};
+
+const TELETEX_STRING = 0x14;
+const UNIVERSAL_STRING = 0x1c;
+const BMP_STRING = 0x1e;
+
+function stringValue(el: BerElement): string | undefined {
+  const c = berContent(el);
+  const view = Buffer.from(c.buffer, c.byteOffset, c.length);
+  switch (el.tag) {
+    case UTF8_STRING:
+      return new TextDecoder('utf-8', { fatal: false }).decode(c);
+    case PRINTABLE_STRING:
+    case IA5_STRING:
+    case TELETEX_STRING:
+      return view.toString('latin1');
+    case BMP_STRING:
+      if (c.length % 2) return undefined;
+      return Buffer.from(c).swap16().toString('utf16le');
+    case UNIVERSAL_STRING: {
+      if (c.length % 4) return undefined;
+      let out = '';
+      for (let i = 0; i < c.length; i += 4) {
+        const cp = view.readUInt32BE(i);
+        if (cp > 0x10ffff) return undefined;
+        out += String.fromCodePoint(cp);
+      }
+      return out;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function escapeValue(v: string): string {
+  return v
+    .replace(/([,+"\\<>;])/g, '\\$1')
+    .replace(/^([ #])/, '\\$1')
+    .replace(/ $/, '\\ ')
+    .replace(/[\r\n\t]/g, (ch) => `\\${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/**
+ * The text form of a DER `Name` (RDNSequence), in certificate order: `CN=Alice, O=Example`, multi-valued RDNs
+ * joined with `+`, RFC 4514 escapes, short names for the common attribute types (CN, L, ST, O, OU, C, DC, E,
+ * G, I, SN, T), dotted OIDs for others, and `#` followed by the hex of the DER for values that are not
+ * strings. Linear in the size of the name.
+ *
+ * @throws {@link MalformedInputError} when the bytes are not a Name.
+ *
+ * @example
+ * ```ts
+ * import { encodeName, formatName } from '@semper/crypto';
+ * formatName(encodeName('CN=Alice, O=Example\\, Inc.')); // 'CN=Alice, O=Example\\, Inc.'
+ * ```
+ */
+export function formatName(der: Uint8Array): string {
+  try {
+    const seq = berExpect(berRead(der), TAG.sequence, 'Name');
+    if (seq.end !== der.length) throw new Error('trailing data');
+    return berChildren(seq)
+      .map((rdn) =>
+        berChildren(berExpect(rdn, TAG.set, 'RelativeDistinguishedName'))
+          .map((ava) => {
+            const [typeEl, valueEl, ...rest] = berChildren(berExpect(ava, TAG.sequence, 'AttributeTypeAndValue'));
+            if (valueEl === undefined || rest.length > 0) throw new Error('AttributeTypeAndValue');
+            const oid = berOid(typeEl, 'attribute type');
+            const text = stringValue(valueEl);
+            const shown =
+              text === undefined
+                ? `#${Buffer.from(der.buffer, der.byteOffset + valueEl.start, valueEl.end - valueEl.start).toString('hex')}`
+                : escapeValue(text);
+            return `${SHORT_NAMES[oid] ?? oid}=${shown}`;
+          })
+          .join('+'),
+      )
+      .join(', ');
+  } catch (err) {
+    if (err instanceof MalformedInputError) throw err;
+    throw new MalformedInputError('ERR_CRYPTO_MALFORMED', 'malformed Name', { cause: err });
+  }
 }
