@@ -50,6 +50,23 @@ export {
   openHttpTransport,
 } from './http/http.transport.js';
 export {
+  base64MailBytes,
+  type ComposeMailOptions,
+  composeMail,
+  createMailTransport,
+  DEFAULT_MAIL_MAX_MESSAGE_BYTES,
+  type ImapOptions,
+  type MailServerOptions,
+  MailTransport,
+  type MailTransportOptions,
+  mailboxOf,
+  maxMailBytes,
+  type ParseMailOptions,
+  type Pop3Options,
+  parseMail,
+  type SmtpOptions,
+} from './mail/index.js';
+export {
   createMemoryTransport,
   type DeadLetter,
   MemoryBroker,
