@@ -2,21 +2,18 @@
  * Signature algorithms of X.509 CRLs: reading a signature AlgorithmIdentifier, checking a signature over
  * the signed bytes with an issuer's {@link PublicKey}, and signing with a {@link PrivateKey}.
  *
- * The same algorithms as the engine's certificates: ECDSA with SHA-256/384/512, RSASSA-PKCS1-v1_5 with
- * SHA-256/384/512, RSASSA-PSS (MGF1 with the same hash, trailer 1) and Ed25519. SHA-1 is refused.
- * (`@semper/crypto` verifies certificate signatures but does not export a check over other signed bytes;
- * this does the same with `node:crypto`, whose ECDSA verification takes the DER signature as it is.)
+ * An adapter over the crypto engine's signature primitives (`@semper/crypto/spi`), so that CRLs and
+ * certification requests are checked with exactly the algorithms, parameter rules and strict encodings of
+ * certificates and CMS: ECDSA with SHA-256/384/512, RSASSA-PKCS1-v1_5 with SHA-256/384/512, RSASSA-PSS (MGF1
+ * with the same hash, trailer 1) and Ed25519. SHA-1 is refused.
  *
  * @packageDocumentation
  * @internal
  */
-import { constants, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
-import { promisify } from 'node:util';
 import type { DigestName, PrivateKey, PublicKey } from '@semper/crypto';
-import { children, content, DerError, expect, oid, readOid, readOne, readUnsigned, T, type Tlv, tlv } from './der.js';
-
-const signAsync = promisify(nodeSign);
-const verifyAsync = promisify(nodeVerify);
+import { CryptoError } from '@semper/crypto';
+import { readSignatureScheme, signatureAlgorithm, signWith, verifySignatureBytes } from '@semper/crypto/spi';
+import { bytes, children, content, DerError, expect, readOid, readOne, T, type Tlv } from './der.js';
 
 /**
  * A signature algorithm, as read.
@@ -34,33 +31,15 @@ export type SignatureAlgorithm =
   /** Known but refused (SHA-1) or unknown: `oid` names it. */
   | { readonly kind: 'unsupported'; readonly oid: string };
 
-const HASH_OIDS: Readonly<Record<string, DigestName>> = {
-  '2.16.840.1.101.3.4.2.1': 'SHA-256',
-  '2.16.840.1.101.3.4.2.2': 'SHA-384',
-  '2.16.840.1.101.3.4.2.3': 'SHA-512',
-};
-const SIMPLE: Readonly<Record<string, SignatureAlgorithm>> = {
-  '1.2.840.10045.4.3.2': { kind: 'ecdsa', hash: 'SHA-256' },
-  '1.2.840.10045.4.3.3': { kind: 'ecdsa', hash: 'SHA-384' },
-  '1.2.840.10045.4.3.4': { kind: 'ecdsa', hash: 'SHA-512' },
-  '1.2.840.113549.1.1.11': { kind: 'rsa-pkcs1', hash: 'SHA-256' },
-  '1.2.840.113549.1.1.12': { kind: 'rsa-pkcs1', hash: 'SHA-384' },
-  '1.2.840.113549.1.1.13': { kind: 'rsa-pkcs1', hash: 'SHA-512' },
-  '1.3.101.112': { kind: 'ed25519' },
-};
-const RSASSA_PSS = '1.2.840.113549.1.1.10';
-const MGF1 = '1.2.840.113549.1.1.8';
-
-function hashOf(alg: Tlv | undefined, what: string): DigestName | undefined {
-  const f = children(expect(alg, T.sequence, what));
-  if (f.length < 1 || f.length > 2 || (f.length === 2 && (f[1].tag !== T.null || f[1].end !== f[1].contentStart))) {
-    throw new DerError(`malformed ${what}`);
-  }
-  return HASH_OIDS[readOid(f[0], what)];
+/** The OID of an AlgorithmIdentifier element, for the `unsupported` case. */
+function oidOf(el: Tlv): string {
+  return readOid(children(el)[0], 'signature algorithm');
 }
 
 /**
- * Reads a signature AlgorithmIdentifier element.
+ * Reads a signature AlgorithmIdentifier element with the crypto engine's rules (the same algorithms and
+ * parameter checks as for certificates and CMS). In X.509 an algorithm must name its hash, and SHA-1 is
+ * refused: both are `unsupported` here, as is any algorithm the engine does not verify.
  *
  * @throws {@link DerError} when it is malformed (an unknown algorithm is `unsupported`, not an error).
  * @example
@@ -70,44 +49,24 @@ function hashOf(alg: Tlv | undefined, what: string): DigestName | undefined {
  * @internal
  */
 export function readSignatureAlgorithm(el: Tlv): SignatureAlgorithm {
-  const f = children(expect(el, T.sequence, 'signature AlgorithmIdentifier'));
-  if (f.length < 1 || f.length > 2) throw new DerError('malformed signature AlgorithmIdentifier');
-  const id = readOid(f[0], 'signature algorithm');
-  const params = f[1];
-  if (id === RSASSA_PSS) {
-    const p = children(expect(params, T.sequence, 'RSASSA-PSS parameters'));
-    // hashAlgorithm [0] (default SHA-1), maskGenAlgorithm [1] (default MGF1-SHA-1), saltLength [2] (20),
-    // trailerField [3] (1).
-    let hash: DigestName | undefined;
-    let mgfHash: DigestName | undefined;
-    let saltLength = 20;
-    for (const x of p) {
-      const inner = children(x);
-      if (inner.length !== 1) throw new DerError('malformed RSASSA-PSS parameters');
-      if (x.tag === 0xa0) hash = hashOf(inner[0], 'RSASSA-PSS hash');
-      else if (x.tag === 0xa1) {
-        const m = children(expect(inner[0], T.sequence, 'maskGenAlgorithm'));
-        if (m.length !== 2 || readOid(m[0], 'maskGenAlgorithm') !== MGF1) return { kind: 'unsupported', oid: id };
-        mgfHash = hashOf(m[1], 'MGF1 hash');
-      } else if (x.tag === 0xa2) saltLength = Number(readUnsigned(inner[0], 'saltLength'));
-      else if (x.tag === 0xa3) {
-        if (readUnsigned(inner[0], 'trailerField') !== 1n) return { kind: 'unsupported', oid: id };
-      } else throw new DerError('malformed RSASSA-PSS parameters');
+  expect(el, T.sequence, 'signature AlgorithmIdentifier');
+  let scheme: ReturnType<typeof readSignatureScheme>;
+  try {
+    scheme = readSignatureScheme(bytes(el));
+  } catch (err) {
+    if (err instanceof CryptoError && err.code === 'ERR_CRYPTO_UNSUPPORTED_ALGORITHM') {
+      return { kind: 'unsupported', oid: oidOf(el) };
     }
-    if (hash === undefined || mgfHash !== hash || saltLength > 1024) return { kind: 'unsupported', oid: id };
-    return { kind: 'rsa-pss', hash, saltLength };
+    throw new DerError(`malformed signature AlgorithmIdentifier: ${(err as Error).message}`);
   }
-  const simple = SIMPLE[id];
-  if (simple === undefined) return { kind: 'unsupported', oid: id };
-  if (simple.kind === 'rsa-pkcs1') {
-    // NULL or absent (RFC 4055 §5).
-    if (params !== undefined && (params.tag !== T.null || params.end !== params.contentStart)) {
-      throw new DerError('bad parameters for an RSA signature algorithm');
-    }
-  } else if (params !== undefined) {
-    throw new DerError('ECDSA and Ed25519 signature algorithms take no parameters');
+  if (scheme.kind === 'ed25519') return scheme;
+  const hash = scheme.hash;
+  if (hash === undefined || hash === 'SHA-1') return { kind: 'unsupported', oid: oidOf(el) };
+  if (scheme.kind === 'rsa-pss') {
+    if (scheme.saltLength > 1024) return { kind: 'unsupported', oid: oidOf(el) };
+    return { kind: 'rsa-pss', hash, saltLength: scheme.saltLength };
   }
-  return simple;
+  return { kind: scheme.kind, hash };
 }
 
 /** The key type a signature algorithm needs. */
@@ -120,7 +79,7 @@ function keyTypeFor(alg: SignatureAlgorithm): string | undefined {
 
 /**
  * Whether `signature` over `data` verifies with `key` under `alg`: `true`, `false`, or `'unsupported'`
- * when the algorithm is refused or does not fit the key.
+ * when the algorithm is refused or does not fit the key. The check itself is the crypto engine's.
  *
  * @example
  * ```ts
@@ -136,20 +95,9 @@ export async function verifySignatureValue(
 ): Promise<boolean | 'unsupported'> {
   if (alg.kind === 'unsupported' || keyTypeFor(alg) !== key.type) return 'unsupported';
   try {
-    if (alg.kind === 'ed25519') return await verifyAsync(null, data, key.keyObject, signature);
-    if (alg.kind === 'ecdsa') {
-      return await verifyAsync(alg.hash, data, { key: key.keyObject, dsaEncoding: 'der' }, signature);
-    }
-    if (alg.kind === 'rsa-pss') {
-      return await verifyAsync(
-        alg.hash,
-        data,
-        { key: key.keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: alg.saltLength },
-        signature,
-      );
-    }
-    return await verifyAsync(alg.hash, data, { key: key.keyObject, padding: constants.RSA_PKCS1_PADDING }, signature);
-  } catch {
+    return await verifySignatureBytes(key, alg, data, signature);
+  } catch (err) {
+    if (err instanceof CryptoError && err.code === 'ERR_CRYPTO_UNSUPPORTED_ALGORITHM') return 'unsupported';
     return false;
   }
 }
@@ -164,19 +112,7 @@ export async function verifySignatureValue(
  * @internal
  */
 export function signatureAlgorithmFor(key: PrivateKey, digest: DigestName): Uint8Array {
-  if (key.type === 'ec') {
-    const o = { 'SHA-256': '1.2.840.10045.4.3.2', 'SHA-384': '1.2.840.10045.4.3.3', 'SHA-512': '1.2.840.10045.4.3.4' };
-    return tlv(T.sequence, oid(o[digest]));
-  }
-  if (key.type === 'rsa') {
-    const o = {
-      'SHA-256': '1.2.840.113549.1.1.11',
-      'SHA-384': '1.2.840.113549.1.1.12',
-      'SHA-512': '1.2.840.113549.1.1.13',
-    };
-    return tlv(T.sequence, oid(o[digest]), Uint8Array.of(T.null, 0));
-  }
-  return tlv(T.sequence, oid('1.3.101.112'));
+  return signatureAlgorithm(key, digest, 'x509');
 }
 
 /**
@@ -188,12 +124,8 @@ export function signatureAlgorithmFor(key: PrivateKey, digest: DigestName): Uint
  * ```
  * @internal
  */
-export async function signValue(key: PrivateKey, digest: DigestName, data: Uint8Array): Promise<Uint8Array> {
-  if (key.type === 'ed25519') return new Uint8Array(await signAsync(null, data, key.keyObject));
-  if (key.type === 'ec') {
-    return new Uint8Array(await signAsync(digest, data, { key: key.keyObject, dsaEncoding: 'der' }));
-  }
-  return new Uint8Array(await signAsync(digest, data, { key: key.keyObject, padding: constants.RSA_PKCS1_PADDING }));
+export function signValue(key: PrivateKey, digest: DigestName, data: Uint8Array): Promise<Uint8Array> {
+  return signWith(key, digest, data);
 }
 
 /**
