@@ -30,13 +30,20 @@ import type {
  * The base decides its fate and calls exactly one of `ack`, `reject` or `release` (or none, if the
  * receiver was abandoned at close: then the message simply stays where it is).
  *
+ * Sizes: `size` and `read`'s cap are **raw** bytes — the message as the medium holds it (envelope,
+ * framing, transfer encoding) — measured against the transport's raw limit
+ * ({@link AbstractTransport.rawLimit}); the decoded body is measured against `maxMessageBytes`.
+ *
  * @example
  * ```ts
  * import type { IncomingMessage } from '@semper/comms/spi';
  * const incoming: IncomingMessage = {
  *   size: stat.size,
  *   ref: name,
- *   read: async (maxBytes) => decodeEnvelope(await readFile(path), { maxMessageBytes: maxBytes }),
+ *   read: async (maxRawBytes) => {
+ *     if (stat.size > maxRawBytes) throw new MessageTooLargeError(stat.size, maxRawBytes, { kind: 'raw' });
+ *     return decodeEnvelope(await readFile(path), { maxMessageBytes: this.maxMessageBytes });
+ *   },
  *   ack: async () => rename(path, join(processed, name)),
  *   reject: async () => { await rename(path, join(failed, name)); return join(failed, name); },
  *   release: async () => {},
@@ -46,20 +53,35 @@ import type {
 export interface IncomingMessage {
   /**
    * The raw size in bytes as the medium tells it before reading (a file size, a `Content-Length`, an
-   * IMAP `RFC822.SIZE`), if it does: the base refuses anything over `maxMessageBytes + MAX_ENVELOPE_BYTES`
-   * without calling `read`.
+   * IMAP `RFC822.SIZE`, a POP3 `LIST`), if it does: the base refuses anything over the transport's raw
+   * limit ({@link AbstractTransport.rawLimit}) without calling `read`.
    */
   readonly size?: number;
   /** The transport's own reference (a file name, a UID), for reports and logs. */
   readonly ref?: string;
   /**
-   * Reads and decodes the message, reading at most `maxRawBytes` (throw `MessageTooLargeError` beyond).
-   * Throw `MalformedMessageError('ERR_COMMS_MALFORMED', …)` for bytes that are not a message (the base
-   * moves it aside); any other error is taken as transient (the message is released and tried again).
-   * The base checks the result with `checkMessage` again, so returning the decoded fields is enough.
+   * Reads and decodes the message, reading at most `maxRawBytes` raw bytes (the transport's raw limit):
+   * beyond, throw `new MessageTooLargeError(size, maxRawBytes, { kind: 'raw' })` (`atLeast: true` when
+   * reading stopped there). Check the decoded body against `maxMessageBytes` (a `body` error), as
+   * `decodeEnvelope` does. Throw `MalformedMessageError('ERR_COMMS_MALFORMED', …)` for bytes that are not
+   * a message (the base moves it aside); any other error is taken as transient (the message is released
+   * and tried again). The base checks the result with `checkMessage` again, so returning the decoded
+   * fields is enough.
    */
   read(maxRawBytes: number): Promise<Message>;
-  /** Removes the message from the medium for good (delete, move to `processed/`, `DELE`, an HTTP 2xx). */
+  /**
+   * Acknowledges the message: once this acknowledgement is **committed** on the medium, the transport never
+   * delivers the message again. Resolve once it is durable — or once it is recorded as part of a batch
+   * that the transport commits later — and say in your transport's docs what "committed" means there:
+   * - folder: the file is renamed into `processed/` (or unlinked) and the directory fsynced — at once;
+   * - memory: the entry is removed from the broker's queue — at once;
+   * - HTTP: the 200 answer (the sender holds the message until it hears it);
+   * - IMAP: `\Deleted` is stored at once (a message flagged so is never delivered again), the
+   *   `UID EXPUNGE` that removes it follows at the end of the batch (or a `MOVE` to `processedFolder`);
+   * - POP3: `DELE` only **marks** the message; the `QUIT` that ends the batch commits the marks. A session
+   *   that ends any other way (a crash, a broken connection) commits nothing, and the acknowledged
+   *   messages of that batch are delivered again (which `dedupe` absorbs).
+   */
   ack(): Promise<void>;
   /** Moves the message aside (to `failed/`, a dead-letter list, an HTTP 4xx); returns where, if it is kept. */
   reject(report: RejectionReport): Promise<string | undefined>;
@@ -69,7 +91,9 @@ export interface IncomingMessage {
 
 /**
  * What {@link InboundSink.deliver} resolves to once the message's fate is settled: the transport needs it
- * when the answer goes back on the wire (HTTP: 2xx, 4xx or 503).
+ * when the answer goes back on the wire (HTTP: 2xx, 4xx or 503). A delivery whose handler was abandoned
+ * at close (still running after `drainTimeoutMs`) resolves `released` then, without any settlement on the
+ * medium: the message stays where it is, and comes back after a restart.
  *
  * @example
  * ```ts
@@ -111,7 +135,9 @@ export interface InboundSink {
   whenReady(): Promise<boolean>;
   /**
    * Runs the message through size check, decoding, `verify`, the handler and settlement; waits for a free
-   * slot first. Never rejects.
+   * slot first. Never rejects, and always resolves: at the latest when receiving stopped and the handlers
+   * drained or were abandoned (then `released`), so a transport may wait for its whole batch — in
+   * `onStopReceiving` too — before committing it.
    */
   deliver(incoming: IncomingMessage): Promise<Settlement>;
 }
@@ -188,17 +214,19 @@ const MAX_CONCURRENCY = 256;
  * validates in the public method and calls a protected `on*` hook (a hook not overridden throws
  * `UnsupportedOperationError`):
  *
- * | public           | the base does                                              | hook you write                      |
- * |------------------|------------------------------------------------------------|-------------------------------------|
- * | `open()`         | once, concurrent calls share it; refuses after close        | `onOpen()` (connect, listen, mkdir) |
- * | `send(m)`        | `checkSend`: envelope, `maxMessageBytes`, `canSend(to)`; open | `onSend(m)` → durably accepted      |
- * | `canSend(to)`    | address parse, scheme in `schemes`                          | `onCanSend(parsed)` (optional)      |
- * | `receive(h, o)`  | options, one receiver at a time, open; the whole pipeline   | `onReceive(sink)` (start intake)    |
- * | receiver close   | stop intake (abort), drain handlers                         | `onStopReceiving()` (optional)      |
- * | `close()`        | receiver close, status `closed`, complete streams           | `onClose()` (optional)              |
+ * | public          | the base does                                                                                | hook you write                         |
+ * |-----------------|----------------------------------------------------------------------------------------------|----------------------------------------|
+ * | `open()`        | once, concurrent calls share it; refuses after close                                         | `onOpen()` (connect, listen, mkdir)    |
+ * | `send(m)`       | `checkSend`: envelope, `maxMessageBytes`, `canSend(to)`; open                                | `onSend(m)` → durably accepted         |
+ * | `canSend(to)`   | address parse, scheme in `schemes`                                                           | `onCanSend(parsed)` (optional)         |
+ * | `receive(h, o)` | options, one receiver at a time, open; the whole pipeline; `error` status if it cannot start | `onReceive(sink)` (start intake)       |
+ * | receiver close  | stop intake (abort), drain handlers, abandon them after `drainTimeoutMs`                     | `onStopReceiving()` (optional)         |
+ * | `close()`       | receiver close, status `closed`, complete streams                                            | `onClose()` (optional)                 |
+ * | size limits     | the body against `maxMessageBytes`; raw bytes against the raw limit                          | `rawLimit(maxMessageBytes)` (optional) |
  *
  * The receive pipeline is the base's, so every transport behaves alike: for each {@link IncomingMessage}
- * the base refuses an announced size over the limit, calls `read`, checks the envelope, counts the
+ * the base refuses an announced size over the raw limit ({@link AbstractTransport.rawLimit}), calls `read`
+ * (with the raw limit as its cap), checks the envelope and the body against `maxMessageBytes`, counts the
  * attempt, runs `verify`, runs the handler with bounded concurrency, then calls exactly one of `ack`
  * (handler succeeded), `reject` (too large, malformed, verification failed, handler rejected, max
  * attempts; reported on `rejected$`) or `release(delay)` (handler threw or asked to retry). A transport
@@ -257,6 +285,7 @@ export abstract class AbstractTransport implements Transport {
   #closing: Promise<void> | undefined;
   #opening: Promise<void> | undefined;
   #receiver: ReceiverRun | undefined;
+  #maxRawBytes: number | undefined;
 
   protected constructor(options: AbstractTransportOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -290,9 +319,55 @@ export abstract class AbstractTransport implements Transport {
     return this.#status.getValue();
   }
 
-  /** The most raw bytes (envelope and body) a received message may take: `maxMessageBytes + MAX_ENVELOPE_BYTES`. */
+  /**
+   * This transport's raw limit: {@link AbstractTransport.rawLimit} of `maxMessageBytes`, checked (a
+   * positive integer) and kept. Use it where the medium needs a cap (a download, a server's literal size);
+   * to change it, override `rawLimit`, not this.
+   */
   protected get maxRawBytes(): number {
-    return this.maxMessageBytes + MAX_ENVELOPE_BYTES;
+    if (this.#maxRawBytes === undefined) {
+      const raw = this.rawLimit(this.maxMessageBytes);
+      if (!Number.isSafeInteger(raw) || raw <= 0) {
+        throw new CommsError(
+          'ERR_COMMS_INVALID_ARGUMENT',
+          `rawLimit(${this.maxMessageBytes}) is ${String(raw)}, not a positive integer`,
+        );
+      }
+      this.#maxRawBytes = raw;
+    }
+    return this.#maxRawBytes;
+  }
+
+  /**
+   * The raw limit: the most bytes that a message whose body is at most `maxMessageBytes` takes **on this
+   * medium**, counted as {@link IncomingMessage.size} counts them (a file, a mail's source, an HTTP request
+   * body) — the body in its transfer encoding, plus the envelope and framing the medium carries with it.
+   * The base refuses an announced `size` above it without reading (a `raw` `MessageTooLargeError`,
+   * reported as `too-large`), and passes it to `read` as the most to read; the decoded body is then checked
+   * against `maxMessageBytes` (a `body` error). Called once, when first needed (never from the
+   * constructor), so it may use the subclass's fields.
+   *
+   * The default, `maxMessageBytes + MAX_ENVELOPE_BYTES`, fits media that carry the body as it is with an
+   * envelope beside it (`encodeEnvelope`: folder, memory). **Override it when the medium encodes the body
+   * or carries the envelope elsewhere**, or the largest acceptable messages are refused unread: base64
+   * takes 4/3 of the body plus line breaks (mail: `maxMailBytes`, ≈1.37 × the body), and an HTTP request
+   * body is the message body alone (the envelope is in the HTTP header). Return the exact bound or a
+   * slightly larger one: a smaller one refuses good messages unread; a larger one only reads more before
+   * the body check refuses them.
+   *
+   * @example
+   * ```ts
+   * import { AbstractTransport, MAX_ENVELOPE_BYTES } from '@semper/comms/spi';
+   * abstract class Base64Transport extends AbstractTransport {
+   *   // The body in base64 (4 characters for 3 bytes), beside a JSON envelope.
+   *   protected override rawLimit(maxMessageBytes: number): number {
+   *     return Math.ceil(maxMessageBytes / 3) * 4 + MAX_ENVELOPE_BYTES;
+   *   }
+   * }
+   * ```
+   */
+  protected rawLimit(maxMessageBytes: number): number {
+    return maxMessageBytes + MAX_ENVELOPE_BYTES;
   }
 
   canSend(to: string): boolean {
@@ -342,7 +417,10 @@ export abstract class AbstractTransport implements Transport {
       if (this.#closed) throw new TransportClosedError('receive');
       await this.onReceive(run.sink);
     } catch (err) {
-      await run.close();
+      // A start that failed (a bad login, a server that is not there) needs attention: report it, and
+      // leave it as the state (no `idle` after it) until the transport does something else.
+      if (!this.#closed) this.setStatus('error', { error: err, detail: 'receiving could not start' });
+      await run.close({ failedStart: true });
       throw err;
     }
     return run.receiver;
@@ -509,15 +587,19 @@ export abstract class AbstractTransport implements Transport {
   /**
    * Starts intake: from now on find messages on the medium and hand them to `sink.deliver` (after
    * `sink.whenReady()`), until `sink.signal` aborts. Resolve once intake has started (a server listens, a
-   * first connection succeeded, a poll loop runs); throw if it cannot start.
+   * first connection succeeded, a poll loop runs); throw if it cannot start (a `CommsError` with the cause:
+   * `ERR_COMMS_AUTH_FAILED`, `ERR_COMMS_UNAVAILABLE`, …): the base then sets the status to `error` with its
+   * code and message, stops the receiver (`onStopReceiving`) and rejects `receive` with it.
    */
   protected onReceive(_sink: InboundSink): Promise<void> {
     return Promise.reject(new UnsupportedOperationError('receive'));
   }
 
   /**
-   * Called when receiving stops, after `sink.signal` aborted and the handlers drained (settlements done):
-   * wait for your intake loop to end, give back what you fetched but did not deliver (default: nothing).
+   * Called when receiving stops, after `sink.signal` aborted and the handlers drained — or, past
+   * `drainTimeoutMs`, were abandoned: every `deliver` has resolved by then (an abandoned one `released`,
+   * without settlement), so you may wait for your intake loop to finish its batch and commit it (a POP3
+   * `QUIT`). Give back what you fetched but did not deliver (default: nothing).
    */
   protected async onStopReceiving(): Promise<void> {}
 
@@ -534,9 +616,9 @@ export abstract class AbstractTransport implements Transport {
         if (!this.#rejected.closed) this.#rejected.next(report);
       },
       reportError: (err, detail) => this.setStatus('error', { error: err, detail }),
-      stopReceiving: async () => {
+      stopReceiving: async (failedStart) => {
         await this.onStopReceiving();
-        if (!this.#closed) this.setStatus('idle');
+        if (!this.#closed && !failedStart) this.setStatus('idle');
       },
     };
   }
@@ -557,8 +639,11 @@ interface TransportHooks {
   address(): string;
   reportRejected(report: RejectionReport): void;
   reportError(err: unknown, detail: string): void;
-  stopReceiving(): Promise<void>;
+  /** `failedStart`: the receiver is stopped because `onReceive` failed (the status stays `error`). */
+  stopReceiving(failedStart: boolean): Promise<void>;
 }
+
+const RELEASED: Settlement = Object.freeze({ outcome: 'released', delayMs: 0 });
 
 type Fate =
   | { readonly kind: 'ack' }
@@ -582,6 +667,9 @@ class ReceiverRun {
   #inFlight = 0;
   #active = true;
   #abandoned = false;
+  /** Resolves (`released`) when the handlers still running at the end of the drain are abandoned. */
+  readonly #abandonment: Promise<Settlement>;
+  #abandon!: () => void;
   #closing: Promise<void> | undefined;
 
   constructor(hooks: TransportHooks, handler: MessageHandler, options: ReceiveOptions) {
@@ -589,6 +677,9 @@ class ReceiverRun {
     this.#handler = handler;
     this.#options = options;
     this.#concurrency = options.concurrency ?? 1;
+    this.#abandonment = new Promise<Settlement>((resolve) => {
+      this.#abandon = () => resolve(RELEASED);
+    });
     const run = this;
     this.sink = {
       signal: this.#controller.signal,
@@ -614,7 +705,7 @@ class ReceiverRun {
     return this.#active;
   }
 
-  close(): Promise<void> {
+  close(options: { readonly failedStart?: boolean } = {}): Promise<void> {
     this.#closing ??= (async () => {
       this.#active = false;
       this.#controller.abort(new TransportClosedError('receive'));
@@ -625,9 +716,13 @@ class ReceiverRun {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([drained, new Promise<void>((r) => (timer = setTimeout(r, drainMs)))]);
       clearTimeout(timer);
+      // Handlers still running are abandoned: their messages are not settled (they stay on the medium and
+      // come back after a restart), and their deliveries resolve `released` now, so that a transport
+      // waiting for its batch (a POP3 session's QUIT) can finish it.
       this.#abandoned = true;
+      this.#abandon();
       try {
-        await this.#hooks.stopReceiving();
+        await this.#hooks.stopReceiving(options.failedStart ?? false);
       } catch (err) {
         this.#hooks.reportError(err, 'stopping the receiver failed');
       }
@@ -677,7 +772,7 @@ class ReceiverRun {
     });
     this.#running.add(settled);
     void settled.finally(() => this.#running.delete(settled));
-    return settled;
+    return Promise.race([settled, this.#abandonment]);
   }
 
   #report(
@@ -701,8 +796,12 @@ class ReceiverRun {
 
   async #process(incoming: IncomingMessage): Promise<Settlement> {
     const limit = this.#hooks.maxMessageBytes;
-    if (incoming.size !== undefined && incoming.size > this.#hooks.maxRawBytes) {
-      const err = new MessageTooLargeError(incoming.size, limit);
+    const rawLimit = this.#hooks.maxRawBytes;
+    if (incoming.size !== undefined && incoming.size > rawLimit) {
+      const err = new MessageTooLargeError(incoming.size, rawLimit, {
+        kind: 'raw',
+        detail: `announced by the medium, not read (the raw limit is what a body of at most maxMessageBytes = ${limit} bytes takes on this medium)`,
+      });
       return this.#settle(incoming, {
         kind: 'reject',
         report: this.#report('too-large', err.code, err.message, incoming),
@@ -710,7 +809,7 @@ class ReceiverRun {
     }
     let message: Message & { readonly headers: Readonly<Record<string, string>> };
     try {
-      const raw = await incoming.read(this.#hooks.maxRawBytes);
+      const raw = await incoming.read(rawLimit);
       message = checkMessage(raw, { maxMessageBytes: limit, received: true });
     } catch (err) {
       if (err instanceof MessageTooLargeError) {

@@ -60,8 +60,9 @@ export function encodeEnvelope(message: Message, options: { readonly maxMessageB
 
 /**
  * Decodes an envelope written by {@link encodeEnvelope}, strictly: the size is checked first (at most
- * `maxMessageBytes + MAX_ENVELOPE_BYTES`), then the magic line, a header line of at most
- * `MAX_ENVELOPE_BYTES`, its JSON fields, the body length and digest. Throws `MessageTooLargeError` or
+ * `maxMessageBytes + MAX_ENVELOPE_BYTES`, a `raw` `MessageTooLargeError` beyond), then the magic line, a
+ * header line of at most `MAX_ENVELOPE_BYTES`, its JSON fields, the body length (at most `maxMessageBytes`:
+ * a `body` `MessageTooLargeError` beyond) and digest. Throws `MessageTooLargeError` or
  * `MalformedMessageError` (`ERR_COMMS_MALFORMED`).
  *
  * @example
@@ -73,7 +74,9 @@ export function encodeEnvelope(message: Message, options: { readonly maxMessageB
 export function decodeEnvelope(bytes: Uint8Array, options: { readonly maxMessageBytes?: number } = {}): Message {
   const limit = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (!(bytes instanceof Uint8Array)) throw new MalformedMessageError('ERR_COMMS_MALFORMED', 'an envelope is bytes');
-  if (bytes.byteLength > limit + MAX_ENVELOPE_BYTES) throw new MessageTooLargeError(bytes.byteLength, limit);
+  if (bytes.byteLength > limit + MAX_ENVELOPE_BYTES) {
+    throw new MessageTooLargeError(bytes.byteLength, limit + MAX_ENVELOPE_BYTES, { kind: 'raw' });
+  }
   const bad = (why: string): never => {
     throw new MalformedMessageError('ERR_COMMS_MALFORMED', `malformed envelope: ${why}`);
   };

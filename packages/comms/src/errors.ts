@@ -69,26 +69,89 @@ export type CommsErrorCode =
 export class CommsError extends SemperError<CommsErrorCode> {}
 
 /**
- * A message is larger than a transport's `maxMessageBytes`: thrown by `send`, and reported (then moved
- * aside) on receive.
+ * Which size limit a {@link MessageTooLargeError} is about:
+ * - `body`: the message body against `maxMessageBytes` (on send, or once a received message is decoded);
+ * - `raw`: the bytes on the medium (envelope, framing, transfer encoding: a file, a mail's source, an HTTP
+ *   request body) against the transport's raw limit, which a transport derives from `maxMessageBytes`
+ *   (`AbstractTransport.rawLimit`); checked against the size the medium announces before reading, and
+ *   while reading.
+ *
+ * @example
+ * ```ts
+ * import type { SizeLimitKind } from '@semper/comms';
+ * const kind: SizeLimitKind = 'raw';
+ * ```
+ */
+export type SizeLimitKind = 'body' | 'raw';
+
+/**
+ * Options of the {@link MessageTooLargeError} constructor.
+ *
+ * @example
+ * ```ts
+ * import type { MessageTooLargeOptions } from '@semper/comms';
+ * const options: MessageTooLargeOptions = { kind: 'raw', atLeast: true };
+ * ```
+ */
+export interface MessageTooLargeOptions {
+  readonly cause?: unknown;
+  /** Which limit was exceeded (default `body`). */
+  readonly kind?: SizeLimitKind;
+  /** `size` is a lower bound: reading stopped once the limit was passed (default `false`). */
+  readonly atLeast?: boolean;
+  /** Who said so, or more about it (an SMTP server's reply), appended to the message. No secrets. */
+  readonly detail?: string;
+}
+
+/**
+ * A message is larger than a limit: thrown by `send` (the body over `maxMessageBytes`), and reported (then
+ * moved aside) on receive — over the body limit, or over the transport's raw limit (`kind` says which). The
+ * message says which limit and by how much: `message body of 1025 bytes exceeds the body limit of 1024
+ * bytes by 1 byte`, `raw message of 1500000 bytes exceeds the raw limit of 1466126 bytes by 33874 bytes`.
+ * `limit` is 0 when it is someone else's and not known (an SMTP server refusing a mail with 552).
  *
  * @example
  * ```ts
  * import { MessageTooLargeError } from '@semper/comms';
  * const err = new MessageTooLargeError(2_000_000, 1_000_000);
- * console.log(err.code, err.size, err.limit); // ERR_COMMS_TOO_LARGE 2000000 1000000
+ * console.log(err.code, err.kind, err.size, err.limit, err.excess); // ERR_COMMS_TOO_LARGE body 2000000 1000000 1000000
+ * const raw = new MessageTooLargeError(1_500_000, 1_466_126, { kind: 'raw' });
+ * console.log(raw.message); // raw message of 1500000 bytes exceeds the raw limit of 1466126 bytes by 33874 bytes
  * ```
  */
 export class MessageTooLargeError extends CommsError {
-  /** The size found, in bytes (may be a lower bound when reading stopped at the limit). */
+  /** The size found, in bytes (a lower bound when `atLeast`: reading stopped at the limit). */
   readonly size: number;
-  /** The limit, in bytes. */
+  /** The limit, in bytes (0 when it is a peer's and unknown). */
   readonly limit: number;
+  /** Which limit: the body's (`maxMessageBytes`) or the raw one (the bytes on the medium). */
+  readonly kind: SizeLimitKind;
+  /** Whether `size` is a lower bound. */
+  readonly atLeast: boolean;
 
-  constructor(size: number, limit: number, options?: { cause?: unknown }) {
-    super('ERR_COMMS_TOO_LARGE', `message of ${size} bytes exceeds the limit of ${limit} bytes`, options);
+  constructor(size: number, limit: number, options: MessageTooLargeOptions = {}) {
+    const kind = options.kind ?? 'body';
+    const atLeast = options.atLeast ?? false;
+    const bytes = (n: number) => `${n} byte${n === 1 ? '' : 's'}`;
+    const what = `${kind === 'raw' ? 'raw message' : 'message body'} of ${atLeast ? 'at least ' : ''}${bytes(size)}`;
+    const over =
+      limit > 0
+        ? `the ${kind} limit of ${bytes(limit)} by ${atLeast ? 'at least ' : ''}${bytes(Math.max(0, size - limit))}`
+        : `the receiving side's ${kind} limit`;
+    super(
+      'ERR_COMMS_TOO_LARGE',
+      `${what} exceeds ${over}${options.detail ? `: ${options.detail}` : ''}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.size = size;
     this.limit = limit;
+    this.kind = kind;
+    this.atLeast = atLeast;
+  }
+
+  /** By how many bytes `size` exceeds `limit` (0 when the limit is unknown). */
+  get excess(): number {
+    return this.limit > 0 ? Math.max(0, this.size - this.limit) : 0;
   }
 }
 

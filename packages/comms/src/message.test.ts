@@ -44,7 +44,21 @@ describe('checkMessage', () => {
       }
     })();
     expect(err).toBeInstanceOf(MessageTooLargeError);
-    expect(err).toMatchObject({ size: 11, limit: 10 });
+    expect(err).toMatchObject({ size: 11, limit: 10, kind: 'body', excess: 1 });
+    expect((err as Error).message).toBe('message body of 11 bytes exceeds the body limit of 10 bytes by 1 byte');
+  });
+
+  it('says in MessageTooLargeError which limit was exceeded, and by how much', () => {
+    const raw = new MessageTooLargeError(5000, 4096, { kind: 'raw', atLeast: true });
+    expect(raw).toMatchObject({ kind: 'raw', size: 5000, limit: 4096, excess: 904, atLeast: true });
+    expect(raw.message).toBe(
+      'raw message of at least 5000 bytes exceeds the raw limit of 4096 bytes by at least 904 bytes',
+    );
+    const peer = new MessageTooLargeError(11_000_000, 0, { kind: 'raw', detail: 'smtp: 552 too big' });
+    expect(peer.excess).toBe(0);
+    expect(peer.message).toBe(
+      "raw message of 11000000 bytes exceeds the receiving side's raw limit: smtp: 552 too big",
+    );
   });
 
   it('refuses bad envelopes: ERR_COMMS_INVALID_MESSAGE from callers, ERR_COMMS_MALFORMED off the wire', () => {
@@ -129,9 +143,14 @@ describe('encodeEnvelope / decodeEnvelope', () => {
 
   it('refuses oversized input before parsing, and an oversized declared length', () => {
     const bytes = encodeEnvelope({ ...base, body: new Uint8Array(100) });
-    expect(() => decodeEnvelope(bytes, { maxMessageBytes: 99 })).toThrow(MessageTooLargeError);
+    expect(() => decodeEnvelope(bytes, { maxMessageBytes: 99 })).toThrow(
+      'message body of 100 bytes exceeds the body limit of 99 bytes by 1 byte',
+    );
     const huge = new Uint8Array(10 + MAX_ENVELOPE_BYTES + 1);
     expect(() => decodeEnvelope(huge, { maxMessageBytes: 10 })).toThrow(MessageTooLargeError);
+    expect(() => decodeEnvelope(huge, { maxMessageBytes: 10 })).toThrow(
+      `raw message of ${huge.byteLength} bytes exceeds the raw limit of ${10 + MAX_ENVELOPE_BYTES} bytes by 1 byte`,
+    );
     const noNewline = new TextEncoder().encode(`SEMPER-MESSAGE 1\n${'{'.repeat(MAX_ENVELOPE_BYTES + 5)}`);
     expect(() => decodeEnvelope(noNewline)).toThrow(/no header line/);
     const extra = new TextEncoder().encode('SEMPER-MESSAGE 1\n{"id":"a","evil":1}\n');

@@ -96,14 +96,16 @@ export const MAX_HEADER_BYTES = 8 * 1024;
  */
 export const MAX_HEADER_VALUE_LENGTH = 1024;
 /**
- * An upper bound of what a message's envelope adds to its body on any wire (ids, addresses, content type,
- * headers, framing). A transport refuses raw input larger than `maxMessageBytes + MAX_ENVELOPE_BYTES`
- * before reading it.
+ * An upper bound of what a message's envelope adds to its body (ids, addresses, content type, headers,
+ * framing) when the body is carried as it is. `maxMessageBytes + MAX_ENVELOPE_BYTES` is the default raw
+ * limit of a transport (`AbstractTransport.rawLimit`: what it refuses unread, and reads at most); a medium
+ * that encodes the body (base64 in a mail: about 4/3 of it) or carries the envelope elsewhere (HTTP
+ * headers) overrides that.
  *
  * @example
  * ```ts
  * import { MAX_ENVELOPE_BYTES } from '@semper/comms/spi';
- * const rawLimit = transport.maxMessageBytes + MAX_ENVELOPE_BYTES;
+ * const defaultRawLimit = (maxMessageBytes: number) => maxMessageBytes + MAX_ENVELOPE_BYTES;
  * ```
  */
 export const MAX_ENVELOPE_BYTES = 64 * 1024;

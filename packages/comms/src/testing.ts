@@ -48,6 +48,7 @@ export interface ConformanceOpenOptions {
  *   openReceiver: async (o) => createMemoryTransport({ broker, name: 'rx', ...o }),
  *   openSender: async (o) => createMemoryTransport({ broker, name: 'tx', ...o }),
  *   injectMalformed: async () => broker.injectRaw('rx', { id: 'x', body: 'not bytes' }),
+ *   crash: async () => broker.crashReceivers('rx'),
  * };
  * ```
  */
@@ -61,6 +62,19 @@ export interface TransportConformanceSetup {
    * skip the `malformed` case with a reason.
    */
   injectMalformed?(): Promise<void>;
+  /**
+   * Crashes the receiving side: `receiver` (opened by `openReceiver`, receiving, one of its handlers still
+   * running) must stop as its process would if killed — nothing it has not settled gets settled, nothing
+   * is given back, no cleanup runs, it takes nothing more — while the medium sees what it sees when a
+   * receiver dies (a broker drops its consumer, a server's connections are cut). Then the suite opens a
+   * new receiver on the same endpoint and expects the unacknowledged message again. Where the medium holds
+   * nothing for a receiver (a transfer folder: the file stays in `inbox/` until acknowledged), dropping the
+   * object is the crash: the suite receives with `concurrency` 1 and its handler never returns, so the
+   * dropped receiver never settles nor takes anything again. The suite never closes `receiver` before the
+   * end of the test. Without it, skip the `crash` case with a reason (e.g.
+   * mail: a collector process killed with SIGKILL, in the transport's own suite).
+   */
+  crash?(receiver: Transport): Promise<void>;
   /** Cleans up after the test (transports the suite opened are closed by the suite). */
   teardown?(): Promise<void>;
 }
@@ -83,8 +97,10 @@ export type ConformanceCase =
   | 'store-and-forward'
   | 'redelivery'
   | 'duplicates'
+  | 'crash'
   | 'send-limit'
   | 'receive-limit'
+  | 'receive-at-limit'
   | 'malformed'
   | 'verify'
   | 'handler-rejects'
@@ -236,9 +252,11 @@ const sleepMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms)
 /**
  * Defines a vitest suite that checks a transport against the contract of `@semper/comms`: a message
  * arrives intact; per-sender order (when the transport promises it); acknowledged messages are gone for
- * good; unacknowledged ones come back after a restart of the receiver, and what was sent survives a restart
- * of the sender; store-and-forward (when promised); redelivery within a run after a handler failure;
- * duplicates absorbed by `dedupe`; `maxMessageBytes` on send and on receive; malformed messages, messages
+ * good; unacknowledged ones come back after a restart of the receiver (and after a crash of it, with
+ * `crash`), and what was sent survives a restart of the sender; store-and-forward (when promised);
+ * redelivery within a run after a handler failure; duplicates absorbed by `dedupe`; `maxMessageBytes` on
+ * send and on receive, where a body of exactly the limit gets through whatever the medium's encoding adds
+ * (and one byte more is moved aside, saying which limit and by how much); malformed messages, messages
  * refused by `verify` and messages rejected by the handler moved aside without blocking the ones behind;
  * bounded concurrency; envelope checks on send; close (idempotent, refuses further use, status `closed`);
  * reopening on the same endpoint; status reporting.
@@ -258,6 +276,7 @@ const sleepMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms)
  *     openReceiver: async (o) => createMemoryTransport({ broker, name: 'rx', ...o }),
  *     openSender: async (o) => createMemoryTransport({ broker, name: 'tx', ...o }),
  *     injectMalformed: async () => broker.injectRaw('rx', { id: 'bad id', body: new Uint8Array(1) }),
+ *     crash: async () => broker.crashReceivers('rx'),
  *   };
  * });
  * ```
@@ -397,6 +416,48 @@ export function describeTransportConformance(
       expect(new Set(acking.messages.map((m) => m.id))).toEqual(new Set([a.id, b.id]));
       expect(acking.messages.map(text).sort()).toEqual(['a', 'b']);
       await Promise.all(background); // every send completes once acknowledged
+    });
+
+    test('crash', 'delivers again what a crashed receiver had not acknowledged, once a new receiver runs', async () => {
+      const s = await env();
+      if (!s.crash) throw new Error('this setup has no crash: skip the case with a reason');
+      const rx = await receiver();
+      const tx = await sender();
+      const acked = testMessage(tx.address, rx.address, 'acknowledged before the crash');
+      const stuck = testMessage(tx.address, rx.address, 'in its handler at the crash');
+      // The crashed receiver acknowledges the first message and is still handling the second when it dies:
+      // its handler never returns (as in a killed process), so nothing of it may ever be settled.
+      const before = createRecorder(async (m) => (m.id === acked.id ? undefined : new Promise<never>(() => {})));
+      await receive(rx, before.handler, { drainTimeoutMs: 50 });
+      sendLater(tx, acked);
+      await before.waitFor(1, timeoutMs);
+      sendLater(tx, stuck);
+      await waitUntil(() => before.messages.some((m) => m.id === stuck.id), timeoutMs, 'the second delivery');
+      await s.crash(rx);
+      const deliveredBefore = before.messages.length;
+
+      const restarted = await receiver(); // a new process on the same endpoint
+      const after = createRecorder(undefined, timeoutMs);
+      await receive(restarted, after.handler);
+      await waitUntil(
+        () => after.messages.some((m) => m.id === stuck.id),
+        timeoutMs,
+        'the unacknowledged message after the crash',
+      );
+      const redelivered = after.messages.find((m) => m.id === stuck.id)!;
+      expect(text(redelivered)).toBe('in its handler at the crash');
+      // At-least-once: the acknowledged one may come back too (a batch not committed at the crash), nothing else.
+      for (const m of after.messages) expect([acked.id, stuck.id]).toContain(m.id);
+      expect(before.messages).toHaveLength(deliveredBefore); // the crashed receiver took nothing more
+      await Promise.all(background); // a sender waiting for the acknowledgement got it from the new receiver
+
+      // What the new receiver acknowledged is gone for good.
+      await restarted.close();
+      const again = await receiver();
+      const last = createRecorder(undefined, timeoutMs);
+      await receive(again, last.handler);
+      await sleepMs(quietMs);
+      expect(last.messages.map((m) => m.id)).not.toContain(stuck.id);
     });
 
     test('sender-restart', 'keeps what was sent when the sender restarts right after send resolved', async () => {
@@ -541,6 +602,44 @@ export function describeTransportConformance(
         }
         await sleepMs(quietMs);
         expect(recorder.messages.map((m) => m.id)).toEqual([small.id]);
+      },
+    );
+
+    test(
+      'receive-at-limit',
+      'receives a body of exactly maxMessageBytes, whatever the medium adds (e.g. base64), and moves aside one byte more',
+      async () => {
+        // Large enough that a transfer encoding's overhead (base64: a third) is larger than MAX_ENVELOPE_BYTES.
+        const limit = 256 * 1024;
+        const rx = await receiver({ maxMessageBytes: limit });
+        const tx = await sender();
+        const reports: RejectionReport[] = [];
+        rx.rejected$.subscribe((r) => reports.push(r));
+        const recorder = createRecorder(undefined, timeoutMs);
+        await receive(rx, recorder.handler);
+        const body = new Uint8Array(limit);
+        for (let i = 0; i < body.length; i++) body[i] = (i * 7919) % 251;
+        const exact = testMessage(tx.address, rx.address, body);
+        const over = testMessage(tx.address, rx.address, new Uint8Array(limit + 1));
+        const overSent = tx.send(over).then(
+          () => 'accepted',
+          (e: unknown) => e,
+        );
+        await waitUntil(() => reports.length === 1, timeoutMs, 'a too-large report');
+        expect(reports[0]).toMatchObject({ reason: 'too-large', code: 'ERR_COMMS_TOO_LARGE' });
+        // The report says which limit (body or raw) and by how much.
+        expect(reports[0]!.detail).toMatch(/exceeds the (body|raw) limit of \d+ bytes by \d+ bytes?/);
+        sendLater(tx, exact);
+        const [got] = await recorder.waitFor(1);
+        expect(got!.id).toBe(exact.id);
+        expect(Buffer.from(got!.body).equals(Buffer.from(body))).toBe(true);
+        const outcome = await overSent;
+        if (outcome !== 'accepted') {
+          expect(['ERR_COMMS_REJECTED', 'ERR_COMMS_TOO_LARGE']).toContain((outcome as CommsError).code);
+        }
+        await sleepMs(quietMs);
+        expect(recorder.messages.map((m) => m.id)).toEqual([exact.id]);
+        expect(reports).toHaveLength(1);
       },
     );
 

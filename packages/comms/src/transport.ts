@@ -53,7 +53,9 @@ export interface SendReceipt {
 
 /**
  * What a {@link MessageHandler} may return. Returning nothing (or `{ outcome: 'acked' }`) acknowledges the
- * message: the transport removes it for good, so return only once your work has **committed**.
+ * message: the transport will not deliver it again once the acknowledgement is committed on its medium
+ * (at once for most; POP3 at the end of its batch, so a crash before that delivers it again — `dedupe`
+ * absorbs it). So return only once your work has **committed**.
  * `rejected` moves it aside (a permanent fault: the bytes will never be acceptable); `retry` leaves it
  * with the transport to be delivered again later (after `delayMs`, or the redelivery backoff). A handler
  * that **throws** is treated as `retry` (a transient fault: the database is down…).
@@ -164,7 +166,8 @@ export interface ReceiveOptions {
   readonly redelivery?: RedeliveryPolicy;
   /**
    * How long closing waits for handlers in flight, in ms (default 5000). A handler still running then is
-   * abandoned: its message is not acked and comes back after a restart.
+   * abandoned: closing goes on without it, its message is not acked (whatever the handler returns later)
+   * and comes back after a restart.
    */
   readonly drainTimeoutMs?: number;
 }
@@ -232,7 +235,9 @@ export interface TransportStatus {
 
 /**
  * Why a received message was moved aside.
- * - `too-large`: over the receiver's `maxMessageBytes` (checked before reading where the medium says the size);
+ * - `too-large`: the body is over the receiver's `maxMessageBytes`, or the raw message over the transport's
+ *   raw limit (what such a body takes on the medium; checked before reading where the medium says the size);
+ *   the `detail` says which limit and by how much;
  * - `malformed`: the envelope is not well-formed (bad framing, digest, fields);
  * - `verification-failed`: `ReceiveOptions.verify` threw;
  * - `rejected-by-handler`: the handler returned `{ outcome: 'rejected' }`;
@@ -342,7 +347,11 @@ export interface Transport {
   readonly address: string;
   /** What this transport promises. */
   readonly capabilities: TransportCapabilities;
-  /** The body limit, in bytes, enforced on send and on receive. */
+  /**
+   * The body limit, in bytes, enforced on send and on receive. Whatever the medium adds (an envelope, a
+   * transfer encoding such as a mail's base64) is the transport's business: a body of exactly this size is
+   * received.
+   */
   readonly maxMessageBytes: number;
   /** The transport's state, current value first; completes after `closed`. */
   readonly status$: Observable<TransportStatus>;
@@ -356,7 +365,11 @@ export interface Transport {
   open(): Promise<void>;
   /** Sends a message; resolves once it is durably accepted. */
   send(message: Message): Promise<SendReceipt>;
-  /** Starts receiving; resolves once intake has started. One receiver per transport at a time. */
+  /**
+   * Starts receiving; resolves once intake has started. One receiver per transport at a time. When intake
+   * cannot start (a bad login, a server that is not there) it rejects, and `status$` says `error` with
+   * the fault's code and message.
+   */
   receive(handler: MessageHandler, options?: ReceiveOptions): Promise<Receiver>;
   /** Stops receiving (as {@link Receiver.close}), then closes everything. Idempotent. */
   close(): Promise<void>;

@@ -317,7 +317,7 @@ export class FolderTransport extends AbstractTransport {
           }
           throw ioError(`cannot read ${file}`, err);
         }
-        if (!read.bytes) throw new MessageTooLargeError(read.size, this.maxMessageBytes);
+        if (!read.bytes) throw new MessageTooLargeError(read.size, maxRawBytes, { kind: 'raw' });
         return decodeEnvelope(read.bytes, { maxMessageBytes: this.maxMessageBytes });
       },
       ack: async () => {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -25,16 +25,65 @@ function post(url: string, headers: Record<string, string>, body: string): Promi
 
 const SENDER_RETRY = { attempts: 200, initialDelayMs: 10, maxDelayMs: 50 };
 
+/** A free TCP port on loopback (bound, then released). */
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/**
+ * The receivers' stable address for the conformance suite: a TCP front that forwards to the receiver of
+ * the moment, so that a receiver can "crash" (`cut`: every connection reset, nothing forwarded to it any
+ * more, as when its process dies and the port goes with it) while a new one takes the same address.
+ */
+async function startFront() {
+  let target = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    for (const socket of [client, upstream]) {
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    forwardTo(port: number) {
+      target = port;
+    },
+    cut() {
+      target = 0;
+      for (const socket of sockets) socket.resetAndDestroy();
+      sockets.clear();
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
 describeTransportConformance(
   'http',
   async () => {
-    let port = 0;
-    let address = '';
+    const front = await startFront();
+    const address = `http://127.0.0.1:${front.port}/semper/inbox`;
     return {
       openReceiver: async (o) => {
-        const t = await openHttpTransport({ listen: { port }, ...o });
-        address = t.address;
-        port = Number(new URL(t.address).port);
+        const port = await freePort();
+        const t = await openHttpTransport({ address, listen: { port }, ...o });
+        front.forwardTo(port);
         return t;
       },
       openSender: (o) => openHttpTransport({ address: 'http://127.0.0.1:9/sender', retry: SENDER_RETRY, ...o }),
@@ -46,6 +95,10 @@ describeTransportConformance(
         );
         expect(status).toBe(400);
       },
+      // The receiver's process dies: its connections are reset (the sender, which has not heard a 200,
+      // sends again with the same id), and nothing reaches it any more.
+      crash: async () => front.cut(),
+      teardown: () => front.close(),
     };
   },
   { quietMs: 150 },

@@ -173,7 +173,7 @@ function readBody(req: HttpRequest, limit: number): Promise<Uint8Array> {
     const onData = (chunk: Buffer) => {
       length += chunk.length;
       if (length > limit) {
-        finish(new MessageTooLargeError(length, limit));
+        finish(new MessageTooLargeError(length, limit, { kind: 'raw', atLeast: true }));
         return;
       }
       chunks.push(chunk);
@@ -300,6 +300,15 @@ export class HttpTransport extends AbstractTransport {
     });
   }
 
+  /**
+   * The request body is the message body alone (the envelope travels in the HTTP header, which the server
+   * bounds at 32 KiB): the raw limit is `maxMessageBytes`, so a `Content-Length` over it is answered 413
+   * before anything is read.
+   */
+  protected override rawLimit(maxMessageBytes: number): number {
+    return maxMessageBytes;
+  }
+
   protected override onCanSend(to: ParsedAddress): boolean {
     const url = new URL(to.address);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && url.username === '';
@@ -421,10 +430,8 @@ export class HttpTransport extends AbstractTransport {
     const incoming: IncomingMessage = {
       ...(size === undefined ? {} : { size }),
       ref: `http ${req.socket.remoteAddress ?? '?'} ${(id ?? '-').slice(0, 200)}`,
-      read: async () => {
-        if (size !== undefined && size > this.maxMessageBytes)
-          throw new MessageTooLargeError(size, this.maxMessageBytes);
-        const body = await readBody(req, this.maxMessageBytes);
+      read: async (maxRawBytes) => {
+        const body = await readBody(req, maxRawBytes);
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(req.headers)) {
           if (name.startsWith(HTTP_HEADER_PREFIX) && typeof value === 'string') {

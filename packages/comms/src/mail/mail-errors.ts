@@ -35,10 +35,10 @@ function describe(err: LibraryError): string {
  * Maps an error of nodemailer, node-pop3 or imapflow (or a socket) to the contract's `CommsError`:
  * authentication → `ERR_COMMS_AUTH_FAILED`; certificate or STARTTLS failures → `ERR_COMMS_MAIL_TLS`;
  * network faults → `ERR_COMMS_UNAVAILABLE`; deadlines → `ERR_COMMS_TIMEOUT`; an SMTP 552 →
- * `MessageTooLargeError`; another SMTP 5xx → `MessageRejectedError` (with the reply code); an SMTP 4xx →
+ * `MessageTooLargeError` (`raw`, the mail's size in `sizes.rawSize`, the server's limit unknown: 0); another SMTP 5xx → `MessageRejectedError` (with the reply code); an SMTP 4xx →
  * `ERR_COMMS_UNAVAILABLE`; anything else → `ERR_COMMS_PROTOCOL`. `context` says what was being done.
  */
-export function mailError(error: unknown, context: string, sizes?: { size: number; limit: number }): CommsError {
+export function mailError(error: unknown, context: string, sizes?: { readonly rawSize: number }): CommsError {
   if (error instanceof CommsError) return error;
   const err = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as LibraryError;
   const codes = codesOf(err);
@@ -60,7 +60,8 @@ export function mailError(error: unknown, context: string, sizes?: { size: numbe
   }
   if (responseCode !== undefined && responseCode >= 500) {
     if (responseCode === 552 || responseCode === 523) {
-      return new MessageTooLargeError(sizes?.size ?? 0, sizes?.limit ?? 0, options);
+      // The server's limit, not ours (which the message passed): its size is not known here.
+      return new MessageTooLargeError(sizes?.rawSize ?? 0, 0, { ...options, kind: 'raw', detail: message });
     }
     return new MessageRejectedError(message, { ...options, status: responseCode });
   }

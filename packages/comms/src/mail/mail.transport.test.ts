@@ -77,14 +77,18 @@ describe('MailTransport options', () => {
     expect(sender.canSend('mem:agency1')).toBe(false);
   });
 
-  it('downloads at most the base64 form of maxMessageBytes plus the headers (not body + envelope)', () => {
+  it('has the base64 form of maxMessageBytes plus the headers as its raw limit (not body + envelope)', () => {
     class Probe extends MailTransport {
       raw(): number {
         return this.maxRawBytes;
       }
+      limitFor(maxMessageBytes: number): number {
+        return this.rawLimit(maxMessageBytes);
+      }
     }
     const probe = new Probe({ address: 'mailto:hub@sdc.test', imap: server, maxMessageBytes: 3 * 1024 * 1024 });
     expect(probe.raw()).toBe(maxMailBytes(3 * 1024 * 1024));
+    expect(probe.limitFor(1000)).toBe(maxMailBytes(1000));
     expect(probe.raw()).toBeGreaterThan((3 * 1024 * 1024 * 4) / 3);
   });
 });
@@ -116,7 +120,7 @@ describe('MailTransport without a server', () => {
   });
 
   for (const protocol of ['pop3', 'imap'] as const) {
-    it(`${protocol}: receive fails at once with ERR_COMMS_UNAVAILABLE, status connecting then error-free idle`, async () => {
+    it(`${protocol}: receive fails at once with ERR_COMMS_UNAVAILABLE, and status$ says so (connecting, then error)`, async () => {
       const port = await closedPort();
       const rx = createMailTransport({
         address: 'mailto:hub@sdc.test',
@@ -129,7 +133,11 @@ describe('MailTransport without a server', () => {
       rx.status$.subscribe((s) => statuses.push(s));
       const err = await rx.receive(async () => undefined).catch((e: unknown) => e);
       expect((err as CommsError).code).toBe('ERR_COMMS_UNAVAILABLE');
-      expect(statuses.map((s) => s.state)).toContain('connecting');
+      const states = statuses.map((s) => s.state);
+      expect(states.indexOf('connecting')).toBeGreaterThan(0);
+      expect(states.at(-1)).toBe('error'); // not `idle`: a failed start needs attention
+      expect(statuses.at(-1)?.error).toEqual({ code: 'ERR_COMMS_UNAVAILABLE', message: (err as Error).message });
+      expect(statuses.at(-1)?.error?.message).not.toContain('hubpass');
       await rx.close();
       expect(statuses.at(-1)?.state).toBe('closed');
     });
@@ -169,9 +177,19 @@ describe('mailError', () => {
     );
     expect(rejected).toBeInstanceOf(MessageRejectedError);
     expect((rejected as MessageRejectedError).status).toBe(550);
-    expect(
-      mailError(Object.assign(new Error('too big'), { responseCode: 552 }), 'smtp', { size: 9, limit: 5 }),
-    ).toBeInstanceOf(MessageTooLargeError);
+    // A 552 is the server's limit, not maxMessageBytes: the mail's raw size, the server's words.
+    const tooLarge = mailError(
+      Object.assign(new Error('552 5.3.4 Message size exceeds fixed limit'), { responseCode: 552 }),
+      'smtp',
+      {
+        rawSize: 11_000_000,
+      },
+    );
+    expect(tooLarge).toBeInstanceOf(MessageTooLargeError);
+    expect(tooLarge).toMatchObject({ kind: 'raw', size: 11_000_000, limit: 0 });
+    expect(tooLarge.message).toBe(
+      "raw message of 11000000 bytes exceeds the receiving side's raw limit: smtp: 552 5.3.4 Message size exceeds fixed limit",
+    );
     expect(code(new Error('something odd'))).toBe('ERR_COMMS_PROTOCOL');
     expect(mailError(new Error('PASS hunter2 refused'), 'pop3').message).not.toContain('hunter2');
   });

@@ -222,7 +222,6 @@ export class MailTransport extends AbstractTransport {
   #imapConnecting: Promise<ImapFlow> | undefined;
   readonly #folders = new Set<string>();
   #loop: PollingLoop | undefined;
-  #stopped: { promise: Promise<void>; resolve: () => void } | undefined;
   #lastDetail: string | undefined;
   /** ref → epoch ms before which a released message is not delivered again */
   readonly #notBefore = new Map<string, number>();
@@ -281,12 +280,13 @@ export class MailTransport extends AbstractTransport {
   }
 
   /**
-   * What a collector downloads at most for one mail: the base64 form of `maxMessageBytes` and a header
-   * section of at most twice `MAX_ENVELOPE_BYTES` (the contract's default, body + envelope, does not
-   * allow for base64's 4/3).
+   * The raw limit of a mail: the base64 form of a body of `maxMessageBytes` (4/3, in lines of 76 and CRLF)
+   * and a header section of at most twice `MAX_ENVELOPE_BYTES` (`maxMailBytes`) — about 1.37 × the body.
+   * A larger mail (by the size the server announces: POP3 `LIST`, IMAP `RFC822.SIZE`) is moved aside
+   * without being downloaded; no download reads more.
    */
-  protected override get maxRawBytes(): number {
-    return maxMailBytes(this.maxMessageBytes);
+  protected override rawLimit(maxMessageBytes: number): number {
+    return maxMailBytes(maxMessageBytes);
   }
 
   protected override onCanSend(to: ParsedAddress): boolean {
@@ -328,10 +328,8 @@ export class MailTransport extends AbstractTransport {
     try {
       info = await smtp.sendMail({ envelope: { from: this.#mailbox, to: [to] }, raw });
     } catch (err) {
-      throw mailError(err, `SMTP ${s.host}:${s.port} to ${to}`, {
-        size: message.body.byteLength,
-        limit: this.maxMessageBytes,
-      });
+      // A 552 is the server's size limit (unknown here), not maxMessageBytes: say how large the mail was.
+      throw mailError(err, `SMTP ${s.host}:${s.port} to ${to}`, { rawSize: raw.length });
     }
     if ((info.rejected?.length ?? 0) > 0 || (info.accepted?.length ?? 0) === 0) {
       throw new MessageRejectedError(
@@ -347,8 +345,6 @@ export class MailTransport extends AbstractTransport {
   }
 
   protected override async onReceive(sink: InboundSink): Promise<void> {
-    let resolveStopped!: () => void;
-    this.#stopped = { promise: new Promise<void>((r) => (resolveStopped = r)), resolve: () => resolveStopped() };
     this.#lastDetail = undefined;
     const server = this.#imapOptions ?? this.#pop3Options!;
     this.setStatus('connecting', { detail: `${this.#imapOptions ? 'imap' : 'pop3'} ${server.host}:${server.port}` });
@@ -368,9 +364,8 @@ export class MailTransport extends AbstractTransport {
   }
 
   protected override async onStopReceiving(): Promise<void> {
-    // The handlers drained (or were abandoned): the batch in progress may end now (POP3: QUIT commits
-    // the DELEs of what was acknowledged).
-    this.#stopped?.resolve();
+    // The handlers drained or were abandoned, so every delivery of the batch in progress has resolved: the
+    // batch ends now (POP3: QUIT commits the DELEs of what was acknowledged; IMAP: UID EXPUNGE).
     await this.#loop?.done;
     this.#loop = undefined;
     for (const timer of this.#timers) clearTimeout(timer);
@@ -420,11 +415,6 @@ export class MailTransport extends AbstractTransport {
     this.#timers.add(timer);
   }
 
-  /** Waits until every delivery of the batch settled — or receiving stopped and the handlers drained. */
-  async #settleBatch(pending: Promise<unknown>[]): Promise<void> {
-    await Promise.race([Promise.all(pending), this.#stopped?.promise ?? new Promise<void>(() => undefined)]);
-  }
-
   // --- POP3 ----------------------------------------------------------------------------------------
 
   #pop3SessionOptions() {
@@ -459,7 +449,8 @@ export class MailTransport extends AbstractTransport {
         if (!(await sink.whenReady())) break;
         pending.push(sink.deliver(this.#pop3Incoming(session, entry)));
       }
-      await this.#settleBatch(pending);
+      // Every delivery resolves — at the latest when receiving stops and its handler is abandoned.
+      await Promise.all(pending);
     } catch (err) {
       session.destroy();
       throw err;
@@ -617,7 +608,7 @@ export class MailTransport extends AbstractTransport {
         if (!(await sink.whenReady())) break;
         pending.push(sink.deliver(this.#imapIncoming(client, refOf(m.uid), m.uid, m.size, sources, acked)));
       }
-      await this.#settleBatch(pending);
+      await Promise.all(pending);
       // One UID EXPUNGE for the batch: until then an acknowledged message is flagged \Deleted, which every
       // collector treats as gone.
       if (acked.length > 0 && client.usable) await this.#expunge(client, acked.splice(0));
@@ -696,7 +687,9 @@ export class MailTransport extends AbstractTransport {
           }
           source = fetched.source;
         }
-        if (source.length > maxRawBytes) throw new MessageTooLargeError(source.length, this.maxMessageBytes);
+        if (source.length > maxRawBytes) {
+          throw new MessageTooLargeError(source.length, maxRawBytes, { kind: 'raw' });
+        }
         return parseMail(source, { maxMessageBytes: this.maxMessageBytes });
       },
       ack: async () => {

@@ -133,6 +133,27 @@ describe('parseMail', () => {
     expect(defectOf(raw, 1999)).toBe('too-large');
     expect(defectOf(raw, 2000)).toBe('parsed');
     expect(defectOf(Buffer.alloc(maxMailBytes(1000) + 1, 0x41), 1000)).toBe('too-large');
+    // Each says which limit: the decoded body against maxMessageBytes, the raw mail against maxMailBytes.
+    const errorOf = (bytes: Buffer, max: number) => {
+      try {
+        parseMail(bytes, { maxMessageBytes: max });
+      } catch (err) {
+        return err as MessageTooLargeError;
+      }
+      throw new Error('parsed');
+    };
+    expect(errorOf(raw, 1999)).toMatchObject({ kind: 'body', size: 2000, limit: 1999 });
+    expect(errorOf(Buffer.alloc(maxMailBytes(1000) + 1, 0x41), 1000)).toMatchObject({
+      kind: 'raw',
+      size: maxMailBytes(1000) + 1,
+      limit: maxMailBytes(1000),
+      message: `raw message of ${maxMailBytes(1000) + 1} bytes exceeds the raw limit of ${maxMailBytes(1000)} bytes by 1 byte`,
+    });
+    // A body of the limit fits in the raw limit, base64 and all (about 1.37 times the body).
+    const full = composeMail(message(new Uint8Array(300_000)), opts);
+    expect(full.length).toBeGreaterThan(300_000 * 1.33);
+    expect(full.length).toBeLessThanOrEqual(maxMailBytes(300_000));
+    expect(defectOf(full, 300_000)).toBe('parsed');
   });
 
   it('never throws anything but MalformedMailError or MessageTooLargeError, whatever the bytes (property)', () => {

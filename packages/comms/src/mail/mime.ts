@@ -281,7 +281,9 @@ export interface ParseMailOptions {
  */
 export function parseMail(raw: Uint8Array, options: ParseMailOptions): Message {
   const limit = options.maxMessageBytes;
-  if (raw.byteLength > maxMailBytes(limit)) throw new MessageTooLargeError(raw.byteLength, limit);
+  if (raw.byteLength > maxMailBytes(limit)) {
+    throw new MessageTooLargeError(raw.byteLength, maxMailBytes(limit), { kind: 'raw' });
+  }
   const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   for (let i = 0; i < bytes.length; i++) {
     if (bytes[i] === 0 || bytes[i]! > 0x7f) defect('not-7bit', `a NUL or 8-bit byte at offset ${i}`);

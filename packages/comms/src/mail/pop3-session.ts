@@ -123,7 +123,7 @@ export class Pop3Session {
    * transient: the session is dropped, nothing of it committed).
    */
   async retr(num: number, expectedSize: number, maxBytes: number): Promise<Buffer> {
-    if (expectedSize > maxBytes) throw new MessageTooLargeError(expectedSize, maxBytes);
+    if (expectedSize > maxBytes) throw new MessageTooLargeError(expectedSize, maxBytes, { kind: 'raw' });
     const bytes = await this.#multiline(['RETR', num], maxBytes);
     if (bytes.length !== expectedSize) {
       this.destroy();
@@ -297,7 +297,9 @@ export class MultilineReader {
     if (data.length === 0) return undefined;
     this.#chunks.push(data);
     this.#length += data.length;
-    if (this.#length > this.#maxBytes + 3) throw new MessageTooLargeError(this.#length, this.#maxBytes);
+    if (this.#length > this.#maxBytes + 3) {
+      throw new MessageTooLargeError(this.#length - 3, this.#maxBytes, { kind: 'raw', atLeast: true });
+    }
     this.#tail = Buffer.concat([this.#tail, data]).subarray(-TERMINATOR.length);
     if (this.#tail.equals(TERMINATOR)) {
       return Buffer.concat(this.#chunks, this.#length).subarray(0, this.#length - 3); // without ".\r\n"

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CommsError } from '../errors.js';
 import { createRecorder, describeTransportConformance, testMessage, waitUntil } from '../testing.js';
+import type { TransportStatus } from '../transport.js';
 import { createMemoryTransport, MemoryBroker, MemoryTransport } from './memory.transport.js';
 
 describeTransportConformance('memory', async () => {
@@ -10,6 +11,8 @@ describeTransportConformance('memory', async () => {
     openSender: async (o) => createMemoryTransport({ broker, name: 'tx', ...o }),
     injectMalformed: async () =>
       broker.injectRaw('rx', { id: 'has space', from: 'mem:tx', to: 'mem:rx', body: new Uint8Array(1) }),
+    // The broker sees its consumer die: what the receiver held goes back to the queue.
+    crash: async () => broker.crashReceivers('rx'),
   };
 });
 
@@ -77,5 +80,30 @@ describe('MemoryTransport', () => {
     expect(new TextDecoder().decode(got!.body)).toBe('stuck');
     await waitUntil(() => broker.pending('hub') === 0);
     await hub.close();
+  });
+
+  it('crashReceivers: what a dead receiver held goes back to the queue, and its late settlements are refused', async () => {
+    const broker = new MemoryBroker();
+    const dead = createMemoryTransport({ broker, name: 'hub' });
+    const statuses: TransportStatus[] = [];
+    dead.status$.subscribe((s) => statuses.push(s));
+    await dead.send(testMessage(dead.address, dead.address, 'held'));
+    let finish: () => void = () => {};
+    const stuck = createRecorder(() => new Promise<undefined>((r) => (finish = () => r(undefined))));
+    await dead.receive(stuck.handler, { concurrency: 2, drainTimeoutMs: 20 });
+    await stuck.waitFor(1);
+    broker.crashReceivers('hub');
+    await dead.send(testMessage(dead.address, dead.address, 'after the crash'));
+    const next = createMemoryTransport({ broker, name: 'hub' });
+    const recorder = createRecorder(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 20)));
+    await next.receive(recorder.handler, { concurrency: 2 });
+    await recorder.waitFor(2);
+    expect(recorder.messages.map((r) => new TextDecoder().decode(r.body)).sort()).toEqual(['after the crash', 'held']);
+    finish(); // the dead receiver's handler "returns": its ack must not count
+    await waitUntil(() => statuses.some((s) => s.state === 'error'), 2000, 'the refused ack');
+    expect(statuses.find((s) => s.state === 'error')!.error!.code).toBe('ERR_COMMS_UNAVAILABLE');
+    expect(stuck.messages).toHaveLength(1); // it took nothing more, though it had a free slot
+    await waitUntil(() => broker.pending('hub') === 0, 2000, 'both acknowledged by the new receiver');
+    await Promise.all([dead.close(), next.close()]);
   });
 });

@@ -35,6 +35,10 @@ export interface DeadLetter {
 class Queue {
   readonly entries: Entry[] = [];
   readonly dead: DeadLetter[] = [];
+  /** The runs of receivers taking from this queue now (one token per `receive`). */
+  readonly receivers = new Set<object>();
+  /** Runs the broker dropped (`crashReceivers`): they take nothing more and settle nothing more. */
+  readonly crashed = new WeakSet<object>();
   readonly #listeners = new Set<() => void>();
 
   notify(): void {
@@ -103,6 +107,35 @@ export class MemoryBroker {
     const body = (value as { body?: unknown } | null)?.body;
     enqueue(this, name, value, size ?? (body instanceof Uint8Array ? body.byteLength : undefined));
   }
+
+  /**
+   * Simulates a crash of the receivers of queue `name` (their process killed, their connection gone), as
+   * a broker sees it: every delivery they hold goes back to its place in the queue, visible at once (as
+   * are messages waiting for a redelivery delay: delays belong to the run that set them), and those
+   * receivers take nothing more and settle nothing more — a late `ack` of theirs fails, and the message
+   * stays for the next receiver. The transport objects stay as they are (a handler they started keeps
+   * running; closing them settles nothing). For crash tests: the conformance suite's `crash` case.
+   *
+   * @example
+   * ```ts
+   * import { createMemoryTransport, MemoryBroker } from '@semper/comms';
+   * const broker = new MemoryBroker();
+   * const hub = createMemoryTransport({ broker, name: 'hub' });
+   * await hub.receive(() => new Promise(() => {})); // stuck in its handler…
+   * broker.crashReceivers('hub'); // …when it dies: what it held is delivered to the next receiver
+   * ```
+   */
+  crashReceivers(name: string): void {
+    checkName(name);
+    const queue = queueOf(this, name);
+    for (const run of queue.receivers) queue.crashed.add(run);
+    queue.receivers.clear();
+    for (const entry of queue.entries) {
+      entry.owner = undefined;
+      entry.visibleAt = 0;
+    }
+    queue.notify();
+  }
 }
 
 /** Each broker's queues, out of reach of its public API. */
@@ -165,7 +198,8 @@ export class MemoryTransport extends AbstractTransport {
   /** The broker this transport uses. */
   readonly broker: MemoryBroker;
   readonly #name: string;
-  readonly #owner = {};
+  /** The current receive run's token: what owns the entries it delivered. */
+  #owner: object = {};
   #loop: Promise<void> | undefined;
 
   constructor(options: MemoryTransportOptions) {
@@ -200,10 +234,14 @@ export class MemoryTransport extends AbstractTransport {
 
   protected override async onReceive(sink: InboundSink): Promise<void> {
     const queue = queueOf(this.broker, this.#name);
+    const owner = {};
+    this.#owner = owner;
+    queue.receivers.add(owner);
     this.setStatus('connected', { detail: 'receiving' });
     this.#loop = (async () => {
-      while (!sink.signal.aborted) {
+      while (!sink.signal.aborted && !queue.crashed.has(owner)) {
         if (!(await sink.whenReady())) break;
+        if (queue.crashed.has(owner)) break;
         const now = Date.now();
         const entry = queue.entries.find((e) => e.owner === undefined && e.visibleAt <= now);
         if (!entry) {
@@ -214,29 +252,41 @@ export class MemoryTransport extends AbstractTransport {
           await queue.changed(sink.signal, next);
           continue;
         }
-        entry.owner = this.#owner;
-        void sink.deliver(this.#incoming(queue, entry));
+        entry.owner = owner;
+        void sink.deliver(this.#incoming(queue, entry, owner));
       }
     })();
   }
 
-  #incoming(queue: Queue, entry: Entry): IncomingMessage {
+  #incoming(queue: Queue, entry: Entry, owner: object): IncomingMessage {
+    const ref = `mem:${this.#name}#${entry.seq}`;
+    /** Settlements count only while this run still holds the entry (not after `crashReceivers`). */
+    const held = () => {
+      if (entry.owner !== owner || queue.crashed.has(owner)) {
+        throw new CommsError('ERR_COMMS_UNAVAILABLE', `the broker no longer holds ${ref} for this receiver`);
+      }
+    };
     const remove = () => {
       const at = queue.entries.indexOf(entry);
       if (at >= 0) queue.entries.splice(at, 1);
     };
     return {
       size: entry.size,
-      ref: `mem:${this.#name}#${entry.seq}`,
+      ref,
       read: async () => entry.value as Message,
-      ack: async () => remove(),
+      ack: async () => {
+        held();
+        remove();
+      },
       reject: async (report) => {
+        held();
         remove();
         const location = `mem:${this.#name} dead letters`;
         queue.dead.push(Object.freeze({ value: entry.value, report: Object.freeze({ ...report, location }) }));
         return location;
       },
       release: async (delayMs) => {
+        held();
         entry.owner = undefined;
         entry.visibleAt = Date.now() + delayMs;
         queue.notify();
@@ -247,10 +297,13 @@ export class MemoryTransport extends AbstractTransport {
   protected override async onStopReceiving(): Promise<void> {
     await this.#loop;
     const queue = queueOf(this.broker, this.#name);
+    const owner = this.#owner;
+    queue.receivers.delete(owner);
+    if (queue.crashed.has(owner)) return; // the broker took back what it held already
     // Deliveries abandoned at close go back to their place in the queue; redelivery delays belong to the
     // run that set them: after a restart everything unacknowledged is visible at once.
     for (const entry of queue.entries) {
-      if (entry.owner === this.#owner || entry.owner === undefined) {
+      if (entry.owner === owner || entry.owner === undefined) {
         entry.owner = undefined;
         entry.visibleAt = 0;
       }
