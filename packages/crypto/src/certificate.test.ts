@@ -441,10 +441,19 @@ describe('issueCertificate / createSelfSignedCertificate', () => {
     );
     expect(hex(bytes.serialDer)).toBe('008001');
     expect(/serial=([0-9A-F]+)/.exec(await x509(bytes, '-serial'))?.[1]).toBe('8001');
-    // Default serial: 16 random bytes, positive.
+    // Default serial: 16 octets on every certificate, positive, no leading zero octet, all different.
     const def = await issueCertificate({ subject: 'CN=D', publicKey: keys.publicKey }, { privateKey: keys.privateKey });
-    expect(def.serialDer.length).toBeLessThanOrEqual(16);
-    expect(def.serialDer[0] & 0x80).toBe(0);
+    const serials = new Set<string>();
+    for (let n = 0; n < 16; n++) {
+      const c =
+        n === 0
+          ? def
+          : await issueCertificate({ subject: 'CN=D', publicKey: keys.publicKey }, { privateKey: keys.privateKey });
+      expect(c.serialDer.length).toBe(16);
+      expect(c.serialDer[0] & 0xc0).toBe(0x40);
+      serials.add(c.serialNumber);
+    }
+    expect(serials.size).toBe(16);
     expect(def.notAfter.getTime() - def.notBefore.getTime()).toBe(365 * 86_400_000);
     expect(Math.abs(def.notBefore.getTime() - (Date.now() - 60_000))).toBeLessThan(5_000);
   });

@@ -551,9 +551,10 @@ async function keyIdentifier(key: PublicKey): Promise<Uint8Array> {
 function serialOctets(serial: string | Uint8Array | undefined): Uint8Array {
   let s: Uint8Array;
   if (serial === undefined) {
-    // 128 random bits; a 00 octet is put in front below when the first bit is set (a positive INTEGER).
+    // 16 octets, always: the first bit clear (a positive INTEGER without a 00 octet in front) and the second
+    // set (no leading zero octet to strip), so 126 random bits and the same length on every certificate.
     s = new Uint8Array(randomBytes(16));
-    if (s.every((b) => b === 0)) s[15] = 1;
+    s[0] = (s[0] & 0x3f) | 0x40;
   } else if (typeof serial === 'string') {
     if (!/^[0-9a-fA-F]{1,40}$/.test(serial))
       throw new CryptoError('ERR_CRYPTO_INVALID_ARGUMENT', 'serialNumber must be hex');

@@ -25,7 +25,7 @@ export type { DigestName, ReadDigestName, SignatureContext, SignatureScheme } fr
 /**
  * Reads a DER signature AlgorithmIdentifier (what `signatureAlgorithm` fields hold).
  *
- * @throws {@link UnsupportedAlgorithmError} for an algorithm the engine does not verify;
+ * @throws `UnsupportedAlgorithmError` (from `@semper/crypto`) for an algorithm the engine does not verify;
  * {@link MalformedInputError} for malformed bytes or parameters.
  *
  * @example
@@ -46,7 +46,7 @@ export function readSignatureScheme(algorithmIdentifier: Uint8Array): SignatureS
  * Whether `signature` over `data` verifies with `key` under `scheme` (`false` also for a signature that does
  * not even decode). `digest` is needed only for schemes whose identifier names no hash (`rsaEncryption`).
  *
- * @throws {@link UnsupportedAlgorithmError} when the key does not fit the scheme, or SHA-1 is used and
+ * @throws `UnsupportedAlgorithmError` (from `@semper/crypto`) when the key does not fit the scheme, or SHA-1 is used and
  * `allowSha1` is not set.
  *
  * @example

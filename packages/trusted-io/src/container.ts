@@ -38,7 +38,8 @@ export interface TrustedIoContainer extends TrustedIoResolver {
   register<T>(token: symbol, provider: { useFactory: (container: TrustedIoResolver) => T }): unknown;
 }
 
-type Wired = 'clock' | 'events' | 'preferences';
+/** The options the container fills in from the party's own clock, events and preferences when they are not given. */
+export type Wired = 'clock' | 'events' | 'preferences';
 
 /**
  * Options of {@link register}: a ready implementation (`io`), a terminal (`terminal`: its streams and

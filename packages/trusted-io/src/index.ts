@@ -28,6 +28,7 @@ export {
   type TrustedIoContainer,
   type TrustedIoRegistrationOptions,
   type TrustedIoResolver,
+  type Wired,
 } from './container.js';
 export { digestsEqual, formatDigest, isSha256Hex, sha256Hex } from './digest.js';
 export * from './errors.js';
