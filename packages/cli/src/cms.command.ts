@@ -11,9 +11,9 @@ import {
   verifySignedData,
 } from '@semper/crypto';
 import { type Command, Option } from 'commander';
-import { annotated, CliError, describeError } from './errors.js';
-import { type CliIo, type OutputStream, readInput, STDIO, writeOutputs } from './files.js';
-import { type CmsForm, decodeCms, encodeCms, loadCertificate, loadCertificates, loadIdentity } from './material.js';
+import { annotated, CliError } from './errors.js';
+import { type CliIo, readInput, STDIO, writeOutputs } from './files.js';
+import { type CmsForm, encodeCms, loadCertificate, loadCertificates, loadIdentity, readCms } from './material.js';
 import {
   collect,
   informOption,
@@ -23,7 +23,9 @@ import {
   parseOid,
   parseTime,
   passinOption,
+  requireDistinctStdout,
 } from './options.js';
+import { certificateSummary, reportingFailureAsJson, writeJson, writeReport } from './report.js';
 
 /** Names of the content types a user is likely to meet. */
 const CONTENT_TYPE_NAMES: Readonly<Record<string, string>> = {
@@ -36,45 +38,8 @@ const CONTENT_TYPE_NAMES: Readonly<Record<string, string>> = {
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
-function certificateSummary(cert: Certificate): { subject: string; issuer: string; serialNumber: string } {
-  return { subject: cert.subject, issuer: cert.issuer, serialNumber: cert.serialNumber };
-}
-
-function writeJson(stream: OutputStream, value: unknown): void {
-  stream.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-function writeReport(
-  stream: OutputStream,
-  title: string,
-  rows: readonly (readonly [string, string | undefined])[],
-): void {
-  const shown = rows.filter((r): r is readonly [string, string] => r[1] !== undefined);
-  const width = Math.max(...shown.map(([k]) => k.length)) + 2;
-  stream.write(`${title}\n${shown.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}\n`).join('')}`);
-}
-
 async function loadTrust(io: CliIo, caFile: string): Promise<TrustStore> {
   return new TrustStore(await loadCertificates(io, caFile));
-}
-
-/** Reads a CMS input (DER or PEM as `form` says, or detected). */
-async function readCms(io: CliIo, name: string, form: CmsForm | undefined): Promise<Uint8Array> {
-  return decodeCms(await readInput(io, name), name, form);
-}
-
-/** With `--json`, a failure is also reported on stdout as `{ "verified": false, "error": { code, message } }`. */
-async function reportingFailureAsJson(json: boolean | undefined, io: CliIo, fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    if (json) writeJson(io.stdout, { verified: false, error: describeError(err) });
-    throw err;
-  }
-}
-
-function requireDistinctStdout(o: { out?: string; json?: boolean }): void {
-  if (o.json && o.out === STDIO) throw new CliError('ERR_CLI_USAGE', '--json and --out - both want stdout');
 }
 
 interface SignOptions {

@@ -18,6 +18,10 @@ export type CliErrorCode =
   | 'ERR_CLI_PASSPHRASE'
   /** The user cancelled a prompt (Ctrl-C). */
   | 'ERR_CLI_CANCELLED'
+  /** `--dir` is not a CA folder (`semper ca init` makes one), or `ca init` was pointed at one that already holds a CA. */
+  | 'ERR_CLI_CA_FOLDER'
+  /** An evidence bundle does not verify (`semper archive verify`: the report lists the problems). */
+  | 'ERR_CLI_BUNDLE_INVALID'
   /** A fault that is not the user's: a bug. */
   | 'ERR_CLI_INTERNAL';
 
@@ -46,10 +50,48 @@ const VERDICT_CODES: ReadonlySet<string> = new Set([
   'ERR_CRYPTO_DECRYPTION_FAILED',
   'ERR_CRYPTO_NO_RECIPIENT',
   'ERR_CRYPTO_RECEIPT_MISMATCH',
+  'ERR_CERTIFICATES_PATH_INVALID',
+  'ERR_CLI_BUNDLE_INVALID',
 ]);
 
 /**
- * The exit code for an error: 1 for a negative verdict (a bad signature, an untrusted signer, a decryption failure, a receipt mismatch), 2 for everything else.
+ * A fault that a command judged to be a negative verdict on its input (exit code 1): a refused enrolment, a
+ * statement that does not verify. It keeps the code and message of the fault it stands for (its `cause`), so
+ * that what is printed is the original's; only the exit code differs from the same fault met elsewhere (an
+ * invalid body is a verdict for `statement verify`, an input error for `statement sign`).
+ *
+ * @example
+ * ```ts
+ * import { VerdictError } from '@semper/cli';
+ * declare const refused: import('@semper/core').SemperError;
+ * throw new VerdictError(refused); // exit code 1, printed as `semper: <refused.code>: <refused.message>`
+ * ```
+ */
+export class VerdictError extends SemperError<string> {
+  constructor(err: SemperError<string>) {
+    super(err.code, err.message, { cause: err });
+  }
+}
+
+/**
+ * Runs `fn`; a {@link SemperError} it throws whose code is in `codes` is re-raised as a {@link VerdictError}
+ * (exit code 1). Other errors pass through.
+ */
+export async function judged<T>(codes: ReadonlySet<string>, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof SemperError && !(err instanceof VerdictError) && codes.has(err.code)) {
+      throw new VerdictError(err);
+    }
+    throw err;
+  }
+}
+
+/**
+ * The exit code for an error: 1 for a negative verdict (a bad signature, an untrusted signer, a decryption
+ * failure, a receipt mismatch, a certification path that does not validate, an evidence bundle that does not
+ * verify, and whatever a command marked as a {@link VerdictError}), 2 for everything else.
  *
  * @example
  * ```ts
@@ -58,6 +100,7 @@ const VERDICT_CODES: ReadonlySet<string> = new Set([
  * ```
  */
 export function exitCodeFor(err: unknown): number {
+  if (err instanceof VerdictError) return EXIT_VERDICT;
   return err instanceof SemperError && VERDICT_CODES.has(err.code) ? EXIT_VERDICT : EXIT_USAGE;
 }
 
@@ -110,7 +153,8 @@ export async function annotated<T>(what: string, fn: () => T | Promise<T>): Prom
     return await fn();
   } catch (err) {
     if (err instanceof SemperError) {
-      throw new SemperError(err.code, `${what === '-' ? 'stdin' : what}: ${err.message}`, { cause: err });
+      const wrapped = new SemperError(err.code, `${what === '-' ? 'stdin' : what}: ${err.message}`, { cause: err });
+      throw err instanceof VerdictError ? new VerdictError(wrapped) : wrapped;
     }
     throw err;
   }

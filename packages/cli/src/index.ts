@@ -8,6 +8,7 @@ export {
   EXIT_VERDICT,
   exitCodeFor,
   formatError,
+  VerdictError,
 } from './errors.js';
 export { type CliIo, type InputStream, MAX_INPUT_BYTES, type OutputStream } from './files.js';
 export { type PassphraseSource, parsePassphraseSource } from './passphrase.js';

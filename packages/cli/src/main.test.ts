@@ -28,6 +28,28 @@ const commands = [
   ['cms', 'decrypt'],
   ['cms', 'receipt'],
   ['cms', 'verify-receipt'],
+  ['req'],
+  ['req', 'new'],
+  ['ca'],
+  ['ca', 'init'],
+  ['ca', 'issue'],
+  ['ca', 'revoke'],
+  ['ca', 'crl'],
+  ['ca', 'list'],
+  ['ra'],
+  ['ra', 'register'],
+  ['ra', 'enrol'],
+  ['ra', 'show'],
+  ['ra', 'renew'],
+  ['ra', 'cancel'],
+  ['cert'],
+  ['cert', 'verify'],
+  ['statement'],
+  ['statement', 'sign'],
+  ['statement', 'verify'],
+  ['statement', 'show'],
+  ['archive'],
+  ['archive', 'verify'],
 ];
 
 describe('help and version', () => {
@@ -41,10 +63,18 @@ describe('help and version', () => {
     },
   );
 
+  it('every command has an Example section', async () => {
+    for (const cmd of commands.filter((c) => c.length === 2)) {
+      const r = await semper(...cmd, '--help');
+      expect(r.stdout, cmd.join(' ')).toMatch(/\nExample:\n {2}(\S+=\S+ )?semper /);
+    }
+  });
+
   it('lists the commands and the exit codes', async () => {
     const top = await semper('--help');
-    expect(top.stdout).toContain('identity');
-    expect(top.stdout).toContain('cms');
+    for (const c of ['identity', 'cms', 'req', 'ca', 'ra', 'cert', 'statement', 'archive']) {
+      expect(top.stdout).toMatch(new RegExp(`\n  ${c} `));
+    }
     expect(top.stdout).toContain('Exit codes:');
     const cms = await semper('cms', '--help');
     for (const c of ['sign', 'verify', 'encrypt', 'decrypt', 'receipt', 'verify-receipt'])
@@ -93,6 +123,40 @@ describe('usage errors exit 2 with one line on stderr', () => {
       /--receipt-request-to/,
     ],
     ['--json with --out -', 'cms verify --in a --CAfile c --json --out -', /stdout/],
+    [
+      '--crl-check with --crl-check-all',
+      'cert verify c.pem --CAfile ca.pem --crl-check --crl-check-all',
+      /cannot be used with/,
+    ],
+    ['an unknown --purpose', 'cert verify c.pem --CAfile ca.pem --purpose smimesign', /sign, encrypt, any/],
+    ['cert verify without a certificate', 'cert verify --CAfile ca.pem', /missing required argument 'cert'/],
+    ['an unknown --profile', 'ca issue --dir ca --in r.csr --out c.pem --profile server', /signing, encryption/],
+    ['a bad --serial', 'ca revoke --dir ca --serial xyz --reason keyCompromise', /hex/],
+    ['a bad --reason', 'ca revoke --dir ca --serial 0a --reason removeFromCRL', /keyCompromise/],
+    [
+      'a bad --expires-in',
+      'ra register --dir ca --subject CN=x --profile signing --expires-in 91d',
+      /unit s, m, h or d/,
+    ],
+    ['a bad --max-attempts', 'ra register --dir ca --subject CN=x --profile signing --max-attempts 0', /1 to 100/],
+    [
+      'two stdin readers',
+      'ra enrol --dir ca --id r --secret-in stdin --passin stdin --in r.csr --out c.pem',
+      /both want stdin/,
+    ],
+    [
+      '--inkey with --newkey',
+      'req new --subject CN=x --inkey k.pem --newkey ec --keyout k2 --out r.csr',
+      /cannot be used with/,
+    ],
+    ['req new without a key', 'req new --subject CN=x --out r.csr', /--inkey .* or --newkey/],
+    ['a bad --newkey', 'req new --subject CN=x --newkey dsa --keyout k --out r.csr', /ec:P-384/],
+    ['an unknown statement --kind', 'statement sign --kind invoice --in b.json --out s.p7m --inkey k', /offer, order/],
+    [
+      'ca init with a --passout that is no source',
+      'ca init --dir d --subject CN=x --passout hunter2',
+      /passphrase source/,
+    ],
     [
       'the same file for two outputs',
       'identity create --subject CN=x --out-key same.pem --out-cert same.pem',

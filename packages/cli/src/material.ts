@@ -1,4 +1,13 @@
-import { Certificate, fromPem, type Identity, PrivateKey, toPem, unpackIdentity } from '@semper/crypto';
+import type { CertificateRevocationList, CertificationRequest } from '@semper/certificates';
+import {
+  Certificate,
+  decryptPrivateKey,
+  fromPem,
+  type Identity,
+  PrivateKey,
+  toPem,
+  unpackIdentity,
+} from '@semper/crypto';
 import { annotated, CliError } from './errors.js';
 import { type CliIo, readInput } from './files.js';
 import { getPassphrase } from './passphrase.js';
@@ -30,6 +39,11 @@ export async function decodeCms(bytes: Uint8Array, name: string, form?: CmsForm)
     throw new CliError('ERR_CLI_BAD_INPUT', `${name === '-' ? 'stdin' : name}: no "CMS" or "PKCS7" PEM block`);
   }
   return block.der;
+}
+
+/** Reads a CMS input (DER or PEM as `form` says, or detected). */
+export async function readCms(io: CliIo, name: string, form: CmsForm | undefined): Promise<Uint8Array> {
+  return decodeCms(await readInput(io, name), name, form);
 }
 
 /** Encodes a DER CMS output as asked: DER bytes, or PEM text with the `CMS` label (as openssl writes). */
@@ -161,4 +175,51 @@ function dedupe(certs: readonly Certificate[]): Certificate[] {
   const out: Certificate[] = [];
   for (const c of certs) if (!out.some((o) => sameCert(o, c))) out.push(c);
   return out;
+}
+
+/**
+ * Reads a private key on its own (no certificate): PKCS#8, SEC1 or PKCS#1 PEM, DER PKCS#8, or a protected
+ * key (`ENCRYPTED PRIVATE KEY`, a packed identity), opened with the passphrase from `passin` or asked on the
+ * terminal.
+ *
+ * @throws the crypto engine's errors (`ERR_CRYPTO_MALFORMED`, `ERR_CRYPTO_BAD_PASSPHRASE`, …) with the file name.
+ */
+export async function loadPrivateKey(io: CliIo, file: string, passin: string | undefined): Promise<PrivateKey> {
+  const bytes = await readInput(io, file);
+  if (!looksLikePem(bytes)) return annotated(file, () => PrivateKey.fromPkcs8(bytes));
+  const text = utf8(bytes);
+  const blocks = await annotated(file, () => fromPem(text));
+  const encrypted = blocks.find((b) => b.label === 'ENCRYPTED PRIVATE KEY');
+  if (encrypted === undefined) return annotated(file, () => PrivateKey.fromPem(text));
+  const passphrase = await getPassphrase(io, passin, `Enter pass phrase for ${file}: `);
+  return annotated(file, () => decryptPrivateKey(encrypted.der, passphrase));
+}
+
+/**
+ * Reads a PKCS#10 certification request: PEM (`CERTIFICATE REQUEST` or `NEW CERTIFICATE REQUEST`) or DER.
+ * Only its syntax is checked here; the proof of possession is checked by whoever uses it.
+ *
+ * @throws `@semper/certificates`' `ERR_CERTIFICATES_MALFORMED`, `…_TOO_LARGE`, `…_TOO_DEEP` with the file name.
+ */
+export async function loadRequest(io: CliIo, file: string): Promise<CertificationRequest> {
+  const bytes = await readInput(io, file);
+  const { CertificationRequest } = await import('@semper/certificates');
+  return annotated(file, () =>
+    looksLikePem(bytes) ? CertificationRequest.fromPem(utf8(bytes)) : CertificationRequest.fromDer(bytes),
+  );
+}
+
+/**
+ * Reads the CRLs of a file: every `X509 CRL` block of a PEM file, or one DER CRL.
+ *
+ * @throws {@link CliError} `ERR_CLI_BAD_INPUT` when the file holds none; `@semper/certificates`' errors on bad input.
+ */
+export async function loadCrls(io: CliIo, file: string): Promise<CertificateRevocationList[]> {
+  const bytes = await readInput(io, file);
+  const { CertificateRevocationList } = await import('@semper/certificates');
+  const crls = await annotated(file, () =>
+    looksLikePem(bytes) ? CertificateRevocationList.fromPem(utf8(bytes)) : [CertificateRevocationList.fromDer(bytes)],
+  );
+  if (crls.length === 0) throw new CliError('ERR_CLI_BAD_INPUT', `${file === '-' ? 'stdin' : file}: no CRL`);
+  return crls;
 }

@@ -95,3 +95,57 @@ export function parseOid(value: string): string {
   if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(value)) throw new InvalidArgumentError('expected a dotted OID.');
   return value;
 }
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A duration for `--expires-in`: a whole number with a unit, `s`, `m`, `h` or `d` (`90s`, `15m`, `12h`,
+ * `7d`), from `min` to `max` milliseconds.
+ */
+export function parseDuration(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const m = /^(\d{1,9})([smhd])$/.exec(value);
+    const ms = m === null ? Number.NaN : Number(m[1]) * DURATION_UNITS[m[2]];
+    if (!(ms >= min && ms <= max)) {
+      throw new InvalidArgumentError(
+        `expected a whole number and a unit s, m, h or d (e.g. 7d), from ${min / 1000}s to ${max / 86_400_000}d.`,
+      );
+    }
+    return ms;
+  };
+}
+
+/**
+ * A certificate serial number in hex, as openssl prints it (`serial=0A1B…`, `0a:1b:…`, `0x0a1b…`): returned
+ * as lower-case hex without separators.
+ */
+export function parseSerial(value: string): string {
+  const hex = value
+    .replace(/^serial=/i, '')
+    .replace(/^0x/i, '')
+    .replace(/:/g, '')
+    .toLowerCase();
+  if (!/^[0-9a-f]{1,42}$/.test(hex)) throw new InvalidArgumentError('expected a serial number in hex.');
+  return hex.length % 2 === 1 ? `0${hex}` : hex;
+}
+
+/** A comma-separated list (`--kinds order,offer`), without empty entries. */
+export function parseList(value: string): string[] {
+  const items = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  if (items.length === 0) throw new InvalidArgumentError('expected a comma-separated list.');
+  return items;
+}
+
+/** Refuses two flags that would both read stdin (`--passin stdin` and `--secret-in stdin`, `--in -`). */
+export function requireOneStdinReader(uses: readonly (readonly [string, string | undefined])[]): void {
+  const readers = uses.filter(([, v]) => v === 'stdin' || v === '-').map(([flag]) => flag);
+  if (readers.length > 1) throw new CliError('ERR_CLI_USAGE', `${readers.join(' and ')} both want stdin`);
+}
+
+/** Refuses `--json` with `--out -`: both would write to stdout. */
+export function requireDistinctStdout(o: { out?: string; json?: boolean }): void {
+  if (o.json && o.out === '-') throw new CliError('ERR_CLI_USAGE', '--json and --out - both want stdout');
+}

@@ -1,8 +1,14 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
+import { addArchiveCommands } from './archive.command.js';
+import { addCaCommands } from './ca.command.js';
+import { addCertCommands } from './cert.command.js';
 import { addCmsCommands } from './cms.command.js';
 import type { CliIo } from './files.js';
 import { addIdentityCommands } from './identity.command.js';
+import { addRaCommands } from './ra.command.js';
+import { addReqCommands } from './req.command.js';
+import { addStatementCommands } from './statement.command.js';
 
 /** The version of `@semper/cli` (from its package.json, one level above both `src/` and `dist/`). */
 export function cliVersion(): string {
@@ -17,7 +23,9 @@ export function cliVersion(): string {
 export function createProgram(io: CliIo): Command {
   const program = new Command('semper');
   program
-    .description('semper: sign, verify, encrypt and decrypt CMS messages; create and pack identities')
+    .description(
+      'semper: identities, CMS messages, a CA with a registration authority, certificate validation, signed statements, evidence bundles',
+    )
     .version(cliVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .exitOverride()
@@ -36,12 +44,19 @@ Options are spelled as in openssl cms, with two dashes (--in, --CAfile); openssl
 
 Exit codes:
   0  success
-  1  negative verdict: bad signature, untrusted signer, decryption failure, receipt mismatch
+  1  negative verdict: bad signature, untrusted signer, decryption failure, receipt mismatch, a certificate
+     that does not validate, a refused enrolment, a statement or evidence bundle that does not verify
   2  usage or input error: missing or unknown flags, unreadable or malformed files, wrong passphrase
 
 Errors are one line on stderr: semper: <code>: <message>`,
     );
   addIdentityCommands(program, io);
   addCmsCommands(program, io);
+  addReqCommands(program, io);
+  addCaCommands(program, io);
+  addRaCommands(program, io);
+  addCertCommands(program, io);
+  addStatementCommands(program, io);
+  addArchiveCommands(program, io);
   return program;
 }
