@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @semper/payment-card: work in progress.
+ */
+export {};

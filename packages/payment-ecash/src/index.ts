@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @semper/payment-ecash: work in progress.
+ */
+export {};

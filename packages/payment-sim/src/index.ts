@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @semper/payment-sim: work in progress.
+ */
+export {};

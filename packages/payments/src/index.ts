@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @semper/payments: work in progress.
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @semper/payments/spi: work in progress.
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @semper/payments/testing: work in progress.
+ */
+export {};

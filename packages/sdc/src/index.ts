@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @semper/sdc: work in progress.
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @semper/sdc/testing: work in progress.
+ */
+export {};
