@@ -1,0 +1,26 @@
+/**
+ * The token under which payment modules are registered; the `PaymentManager` collects them all
+ * (`@injectAll`) and routes by id.
+ *
+ * @example
+ * ```ts
+ * import 'reflect-metadata';
+ * import { container } from 'tsyringe';
+ * import { PAYMENT_MODULE } from '@semper/payments/spi';
+ * declare const myModule: import('@semper/payments/spi').AbstractPaymentModule;
+ * container.registerInstance(PAYMENT_MODULE, myModule);
+ * ```
+ */
+export const PAYMENT_MODULE: unique symbol = Symbol.for('semper.payments.PaymentModule') as never;
+
+/**
+ * The token of a party's `PaymentManager`.
+ *
+ * @example
+ * ```ts
+ * import { PAYMENT_MANAGER } from '@semper/payments';
+ * declare const child: import('tsyringe').DependencyContainer;
+ * const payments = child.resolve<import('@semper/payments').PaymentManager>(PAYMENT_MANAGER);
+ * ```
+ */
+export const PAYMENT_MANAGER: unique symbol = Symbol.for('semper.payments.PaymentManager') as never;
