@@ -1,5 +1,14 @@
 /**
+ * `@semper/payments/testing`: the conformance kit every payment module runs in its own test suite
+ * (`src/<module>.payment-conformance.test.ts`): `describePaymentModuleConformance(name, factory)`.
+ *
  * @packageDocumentation
- * @semper/payments/testing: work in progress.
  */
-export {};
+export type {
+  ConformanceEnvironment,
+  ConformanceFactory,
+  ConformanceFaults,
+  ConformanceFixture,
+  ConformanceOptions,
+  ConformanceParty,
+} from './conformance.types.js';

@@ -11,7 +11,7 @@
  * container.registerInstance(PAYMENT_MODULE, myModule);
  * ```
  */
-export const PAYMENT_MODULE: unique symbol = Symbol.for('semper.payments.PaymentModule') as never;
+export const PAYMENT_MODULE: unique symbol = Symbol.for('semper.payments.PaymentModule');
 
 /**
  * The token of a party's `PaymentManager`.
@@ -23,4 +23,4 @@ export const PAYMENT_MODULE: unique symbol = Symbol.for('semper.payments.Payment
  * const payments = child.resolve<import('@semper/payments').PaymentManager>(PAYMENT_MANAGER);
  * ```
  */
-export const PAYMENT_MANAGER: unique symbol = Symbol.for('semper.payments.PaymentManager') as never;
+export const PAYMENT_MANAGER: unique symbol = Symbol.for('semper.payments.PaymentManager');

@@ -1,0 +1,131 @@
+import type { Clock, Money } from '@semper/core';
+import type { Store } from '@semper/store';
+import type { AbstractPaymentModule } from './abstract-payment-module.js';
+import type { PaymentRole, Purse } from './types.js';
+
+/**
+ * What the conformance kit gives a fixture to build one side (payer or payee) of a payment.
+ *
+ * - `store`: the party's own store (PGlite in memory), the same one again after a simulated crash, so
+ *   the module finds its persistent state (wallet, ledger) again; the `PaymentManager` keeps its
+ *   records in it too (the module may add its own tables: use its own migrations);
+ * - `party`: the party id (`payer` or `payee`, suffixed per test) the purse must be owned by;
+ * - `generation`: 0, then 1 after a simulated crash and restart.
+ *
+ * @example
+ * ```ts
+ * import type { ConformanceEnvironment } from '@semper/payments/testing';
+ * const describeEnv = (env: ConformanceEnvironment) => `${env.role} ${env.party} gen ${env.generation}`;
+ * ```
+ */
+export interface ConformanceEnvironment {
+  readonly role: PaymentRole;
+  readonly party: string;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly generation: number;
+}
+
+/**
+ * One side as the fixture builds it: the module instance and the party's purse.
+ *
+ * @example
+ * ```ts
+ * import type { ConformanceParty } from '@semper/payments/testing';
+ * declare const side: ConformanceParty;
+ * console.log(side.module.id, side.purse.owner);
+ * ```
+ */
+export interface ConformanceParty {
+  // biome-ignore lint/suspicious/noExplicitAny: a module of any purse type
+  readonly module: AbstractPaymentModule<any>;
+  readonly purse: Purse;
+  /** Called when the kit stops this side (after each test, and at a simulated crash). */
+  close?(): Promise<void>;
+}
+
+/**
+ * Fault injection the module offers the kit. Every member is optional; a test that needs a missing one
+ * is skipped with the reason.
+ *
+ * - `declineNext()`: the next payment is declined by the payment system (returned, not thrown);
+ * - `failNext(role, step)`: the next time `role`'s module reaches `step`, it throws its own error (a
+ *   fault the manager must pass on as the `cause`);
+ * - `crashSteps` + `crashAt(role, step)`: the named steps at which a crash can be simulated: at that
+ *   step the module throws, the kit then drops both sides and builds them again on the same stores
+ *   (`generation` 1), starts new managers, and checks that recovery left no transaction pending and
+ *   that the payer's and the payee's records agree on whether value moved;
+ * - `clear()`: removes every armed fault.
+ *
+ * @example
+ * ```ts
+ * import type { ConformanceFaults } from '@semper/payments/testing';
+ * let declining = false;
+ * const faults: ConformanceFaults = {
+ *   declineNext: () => { declining = true; },
+ *   crashSteps: [{ role: 'payer', step: 'transfer' }],
+ *   crashAt: (role, step) => console.log('arm', role, step),
+ * };
+ * ```
+ */
+export interface ConformanceFaults {
+  declineNext?(): void | Promise<void>;
+  failNext?(role: PaymentRole, step: string): void | Promise<void>;
+  readonly crashSteps?: readonly { readonly role: PaymentRole; readonly step: string }[];
+  crashAt?(role: PaymentRole, step: string): void | Promise<void>;
+  clear?(): void | Promise<void>;
+}
+
+/**
+ * What a module's conformance factory returns, once per test.
+ *
+ * - `amount`: an amount the payer's purse can pay (the kit also pays parts of it); at least 3 minor
+ *   units, so that partial captures and refunds can be made;
+ * - `party(env)`: builds one side on `env.store`; called for the payer and the payee, and again for
+ *   each after a simulated crash;
+ * - `faults`: see {@link ConformanceFaults};
+ * - `close()`: stops whatever the fixture started (a mint, a gateway, a bank).
+ *
+ * @example
+ * ```ts
+ * import { Money } from '@semper/core';
+ * import type { ConformanceFixture } from '@semper/payments/testing';
+ * declare function makeSide(env: import('@semper/payments/testing').ConformanceEnvironment): Promise<import('@semper/payments/testing').ConformanceParty>;
+ * const fixture: ConformanceFixture = { amount: Money.parse('12.00', 'EUR'), party: makeSide };
+ * ```
+ */
+export interface ConformanceFixture {
+  readonly amount: Money;
+  party(env: ConformanceEnvironment): Promise<ConformanceParty>;
+  readonly faults?: ConformanceFaults;
+  close?(): Promise<void>;
+}
+
+/**
+ * Builds a fresh {@link ConformanceFixture} for one test.
+ *
+ * @example
+ * ```ts
+ * import type { ConformanceFactory } from '@semper/payments/testing';
+ * declare const factory: ConformanceFactory;
+ * const fixture = await factory();
+ * ```
+ */
+export type ConformanceFactory = () => Promise<ConformanceFixture>;
+
+/**
+ * Options of `describePaymentModuleConformance`.
+ *
+ * - `stepTimeoutMs`: how long a side waits for the other's message (default 5 000);
+ * - `testTimeoutMs`: per test (default 60 000).
+ *
+ * @example
+ * ```ts
+ * import type { ConformanceOptions } from '@semper/payments/testing';
+ * const options: ConformanceOptions = { stepTimeoutMs: 2_000 };
+ * ```
+ */
+export interface ConformanceOptions {
+  readonly stepTimeoutMs?: number;
+  readonly testTimeoutMs?: number;
+}
