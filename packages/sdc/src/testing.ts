@@ -2,4 +2,5 @@
  * @packageDocumentation
  * @semper/sdc/testing: work in progress.
  */
-export {};
+// pump/
+export { MemorySdcMailbox } from './pump/memory-mailbox.js';
