@@ -185,12 +185,12 @@ function fromCrypto(e: unknown, during: string): never {
 
 function fromJson(e: unknown, what: string): never {
   if (e instanceof StatementsError) {
-    const code: SdcErrorCode =
-      e.code === 'ERR_STATEMENTS_TOO_LARGE'
+    // parseCanonical reports too deep a nesting as ERR_STATEMENTS_TOO_LARGE "JSON nested deeper than …".
+    const code: SdcErrorCode = /nested deeper/.test(e.message)
+      ? 'ERR_SDC_TOO_DEEP'
+      : e.code === 'ERR_STATEMENTS_TOO_LARGE'
         ? 'ERR_SDC_TOO_LARGE'
-        : /deeper|depth|nest/i.test(e.message)
-          ? 'ERR_SDC_TOO_DEEP'
-          : 'ERR_SDC_MALFORMED';
+        : 'ERR_SDC_MALFORMED';
     fail(code, `${what}: ${e.message}`, e);
   }
   fail('ERR_SDC_MALFORMED', `${what} is not canonical JSON`, e);
@@ -356,7 +356,7 @@ const SDC_LIMITS_RESOLVED = resolveLimits(undefined);
 const SDC_LIMITS_DEPTH = SDC_LIMITS_RESOLVED.maxJsonDepth;
 
 /** Appends `unauthAttrs [2] { Attribute { id-aa-semperSdcHeader, SET { UTF8String header } } }` to the AuthEnvelopedData. */
-function withClearHeader(sealed: Uint8Array, headerBytes: Uint8Array): Uint8Array {
+export function withClearHeader(sealed: Uint8Array, headerBytes: Uint8Array): Uint8Array {
   const frame = readFrame(sealed);
   if (frame.fields.some((f) => f.tag === TAG.context2c))
     fail('ERR_SDC_MALFORMED', 'the engine wrote unauthAttrs already');

@@ -204,7 +204,10 @@ function splitUnescaped(s: string, sep: string): string[] {
 }
 
 function unescapeValue(v: string): string {
-  return v.replace(/\\([0-9A-Fa-f]{2}|.)/gs, (_, e: string) =>
-    e.length === 2 ? String.fromCharCode(Number.parseInt(e, 16)) : e,
-  );
+  // RFC 4514: `\X` is X; a run of `\hh` is the UTF-8 of the characters it encodes.
+  return v.replace(/(?:\\[0-9A-Fa-f]{2})+|\\(.)/gs, (run: string, single: string | undefined) => {
+    if (single !== undefined) return single;
+    const bytes = Uint8Array.from(run.split('\\').slice(1), (h) => Number.parseInt(h, 16));
+    return new TextDecoder().decode(bytes);
+  });
 }
