@@ -1,18 +1,6 @@
 import type { SendReceipt } from '@semper/comms';
 
 /**
- * The content type the pump gives a container on the wire when its outbox entry names none: a sealed SDC
- * is CMS EnvelopedData (around the sender's SignedData), as S/MIME names it.
- *
- * @example
- * ```ts
- * import { SDC_CONTENT_TYPE } from '@semper/sdc';
- * SDC_CONTENT_TYPE; // 'application/pkcs7-mime; smime-type=enveloped-data'
- * ```
- */
-export const SDC_CONTENT_TYPE = 'application/pkcs7-mime; smime-type=enveloped-data';
-
-/**
  * A container waiting in the local outbox, as the pump sends it.
  *
  * @example
@@ -31,7 +19,7 @@ export interface SdcOutgoing {
   readonly to: string;
   /** The sealed container (DER). */
   readonly body: Uint8Array;
-  /** The content type on the wire (default {@link SDC_CONTENT_TYPE}). */
+  /** The content type on the wire (default `SDC_SMIME_CONTENT_TYPE`: S/MIME authEnveloped-data). */
   readonly contentType?: string;
   /** Small unauthenticated metadata for the transport envelope (`[a-z0-9-]` names). */
   readonly headers?: Readonly<Record<string, string>>;
@@ -130,4 +118,10 @@ export interface SdcMailbox {
   markFailed(id: string, failure: SdcSendFailure): Promise<void>;
   /** Takes a received container in; resolves once it is committed (see {@link SdcIntakeResult}). */
   deliver(message: SdcIncoming): Promise<SdcIntakeResult>;
+  /**
+   * Optional: called at the start of every run, before the outbox is read — process what the inbox holds
+   * (open, check, apply, answer: the answers land in the outbox and leave in the same run). A throw ends
+   * the run (backoff).
+   */
+  process?(): Promise<unknown>;
 }

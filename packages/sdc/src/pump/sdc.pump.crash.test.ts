@@ -16,7 +16,7 @@ import { createRecorder, waitUntil } from '@semper/comms/testing';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSdcMailbox } from './file-mailbox.test-util.js';
-import { SDC_CONTENT_TYPE } from './mailbox.js';
+import { SDC_SMIME_CONTENT_TYPE as SDC_CONTENT_TYPE } from '../format/index.js';
 import { runPumpOnce } from './sdc.pump.js';
 
 const ITERATIONS = 12;

@@ -14,8 +14,9 @@ import { createRecorder, waitUntil } from '@semper/comms/testing';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SdcPumpError } from './errors.js';
-import { SDC_CONTENT_TYPE } from './mailbox.js';
+import { SDC_SMIME_CONTENT_TYPE as SDC_CONTENT_TYPE } from '../format/index.js';
 import { MemorySdcMailbox } from './memory-mailbox.js';
+import { outboxMailbox } from './outbox-mailbox.js';
 import { formatPumpStatus, runPumpOnce, SdcPump, type SdcPumpStatus } from './sdc.pump.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -182,7 +183,7 @@ describe('SdcPump', () => {
     const run = await pump.runOnce();
     expect(run).toMatchObject({ sent: 1, failed: 2 });
     expect(mailbox.failed.get('big')?.code).toBe('ERR_COMMS_TOO_LARGE');
-    expect(mailbox.failed.get('nowhere')?.code).toMatch(/^ERR_COMMS_(UNSUPPORTED|INVALID)_ADDRESS$/);
+    expect(mailbox.failed.get('nowhere')?.code).toBe('ERR_SDC_PUMP_BAD_ENTRY');
     await recorder.waitFor(1);
     expect(recorder.messages.map((m) => m.id)).toEqual(['fine']);
     expect(pump.status.failures).toBe(2);
@@ -219,6 +220,52 @@ describe('SdcPump', () => {
     expect(statuses.filter((s) => s.state === 'running').length).toBeGreaterThanOrEqual(2);
     await expect(pump.start()).rejects.toBeInstanceOf(SdcPumpError);
     await expect(pump.runOnce()).rejects.toMatchObject({ code: 'ERR_SDC_PUMP_STOPPED' });
+  });
+
+  it('over an outbox that keeps failed entries pending: processes first, routes parties, never loops', async () => {
+    const { hubTransport, agencyTransport } = setup();
+    const recorder = createRecorder();
+    await hubTransport.receive(recorder.handler);
+    const rows = [
+      { containerId: 'c1', recipient: 'hub', bytes: bytes('one'), sent: false, errors: [] as string[] },
+      { containerId: 'c2', recipient: 'elsewhere', bytes: bytes('two'), sent: false, errors: [] as string[] },
+    ];
+    const order: string[] = [];
+    const stored: string[] = [];
+    const mailbox = outboxMailbox({
+      outbox: {
+        pending: async (limit) => rows.filter((r) => !r.sent).slice(0, limit),
+        markSent: async (id) => {
+          order.push(`sent ${id}`);
+          rows.find((r) => r.containerId === id)!.sent = true;
+        },
+        markFailed: async (id, error) => {
+          rows.find((r) => r.containerId === id)!.errors.push(error); // stays pending, as sdc_outbox does
+        },
+      },
+      inbox: { add: async (_bytes, source) => void stored.push(source) },
+      addressOf: (party) => (party === 'hub' ? 'mem:hub' : undefined),
+      process: async () => void order.push('process'),
+    });
+    const pump = new SdcPump({ mailbox, transport: agencyTransport, receive: false, batchSize: 1 });
+    expect(await pump.runOnce()).toMatchObject({ sent: 1, failed: 1 });
+    expect(order).toEqual(['process', 'sent c1']);
+    expect(rows[1]!.errors).toEqual(['ERR_SDC_PUMP_BAD_ENTRY: no transport sends to "elsewhere"']);
+    expect(await pump.runOnce()).toMatchObject({ sent: 0, failed: 1 }); // tried again next run, once
+    await recorder.waitFor(1);
+    expect(recorder.messages.map((m) => [m.id, text(m.body)])).toEqual([['c1', 'one']]);
+    await mailbox.deliver({
+      id: 'm1',
+      from: 'mem:hub',
+      to: 'mem:agency',
+      contentType: SDC_CONTENT_TYPE,
+      body: bytes('x'),
+      headers: {},
+      receivedAt: new Date(),
+      via: 'mem:agency',
+    });
+    expect(stored).toEqual(['mem:agency m1']);
+    await pump.stop();
   });
 
   it('refuses bad options with ERR_SDC_PUMP_INVALID_ARGUMENT', () => {

@@ -14,7 +14,8 @@ import {
 import { type Clock, SystemClock } from '@semper/core';
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import { SdcPumpError } from './errors.js';
-import { SDC_CONTENT_TYPE, type SdcIncoming, type SdcMailbox, type SdcOutgoing } from './mailbox.js';
+import { SDC_SMIME_CONTENT_TYPE } from '../format/index.js';
+import type { SdcIncoming, SdcMailbox, SdcOutgoing } from './mailbox.js';
 
 /** The default pause between two runs of the pump: 60 s. */
 export const DEFAULT_PUMP_INTERVAL_MS = 60_000;
@@ -419,36 +420,43 @@ export class SdcPump {
     let failed = 0;
     let error: { code: string; message: string } | undefined;
     try {
+      if (this.#mailbox.process) await this.#mailbox.process();
+      // Ids handled in this run: a mailbox that keeps a failed entry pending does not make the run loop.
+      const seen = new Set<string>();
       for (;;) {
-        const batch = await this.#mailbox.pending(this.#batchSize);
+        const batch = (await this.#mailbox.pending(this.#batchSize)).filter((e) => !seen.has(e?.id));
         if (batch.length === 0) break;
-        let progressed = false;
         for (const entry of batch) {
           if (this.#stopped) break;
+          seen.add(entry?.id);
           try {
             checkEntry(entry);
+            if (!this.#transport.canSend(entry.to)) {
+              throw new SdcPumpError(
+                'ERR_SDC_PUMP_BAD_ENTRY',
+                `no transport sends to ${JSON.stringify(entry.to.slice(0, 200))}`,
+              );
+            }
             const receipt = await this.#transport.send({
               id: entry.id,
               from: this.#transport.address,
               to: entry.to,
-              contentType: entry.contentType ?? SDC_CONTENT_TYPE,
+              contentType: entry.contentType ?? SDC_SMIME_CONTENT_TYPE,
               body: entry.body,
               ...(entry.headers === undefined ? {} : { headers: { ...entry.headers } }),
             });
             await this.#mailbox.markSent(entry.id, receipt);
             sent++;
-            progressed = true;
             this.#update({ sent: this.status.sent + 1 });
           } catch (err) {
             if (!isPermanentSendFailure(err) || typeof entry?.id !== 'string') throw err;
             const fault = faultOf(err);
             await this.#mailbox.markFailed(entry.id, fault);
             failed++;
-            progressed = true;
             this.#update({ failures: this.status.failures + 1, lastError: fault });
           }
         }
-        if (this.#stopped || batch.length < this.#batchSize || !progressed) break;
+        if (this.#stopped) break;
       }
     } catch (err) {
       error = faultOf(err);
