@@ -1,0 +1,49 @@
+// What coin keys and account keys sign: SHA-256 over a domain label and the canonical JSON of the request
+// without its signatures.
+import { digestOf } from './encoding.js';
+import type { MintRequestOf } from './messages.js';
+
+/** The digest an account key signs for a withdrawal. */
+export function withdrawDigest(r: Omit<MintRequestOf<'withdraw'>, 'signature'>): Promise<Uint8Array> {
+  return digestOf('semper-ecash/withdraw/v1', {
+    account: r.account,
+    requestId: r.requestId,
+    at: r.at,
+    planchets: r.planchets.map((p) => ({ keyId: p.keyId, blindedMsg: p.blindedMsg })),
+  });
+}
+
+/**
+ * The digest every coin of a spend signs: the spend id, the coins, who is credited how much, and the change
+ * planchets. A payee can submit the spend but not change any of it (not redirect the credit or the change).
+ */
+export function spendDigest(
+  r: Pick<MintRequestOf<'spend'>, 'spendId' | 'credit' | 'change'> & {
+    coins: readonly { keyId: string; coinPub: string }[];
+  },
+): Promise<Uint8Array> {
+  return digestOf('semper-ecash/spend/v1', {
+    spendId: r.spendId,
+    coins: r.coins.map((c) => ({ keyId: c.keyId, coinPub: c.coinPub })),
+    credit: r.credit ? { ...r.credit } : null,
+    change: r.change.map((p) => ({ keyId: p.keyId, blindedMsg: p.blindedMsg })),
+  });
+}
+
+/** The digest a payee's account key signs for a refund. */
+export function refundDigest(r: Omit<MintRequestOf<'refund'>, 'signature'>): Promise<Uint8Array> {
+  return digestOf('semper-ecash/refund/v1', {
+    account: r.account,
+    refundId: r.refundId,
+    spendDigest: r.spendDigest,
+    amount: r.amount,
+    currency: r.currency,
+    at: r.at,
+    planchets: r.planchets.map((p) => ({ keyId: p.keyId, blindedMsg: p.blindedMsg })),
+  });
+}
+
+/** The digest an account key signs to read its balance. */
+export function balanceDigest(r: Omit<MintRequestOf<'balance'>, 'signature'>): Promise<Uint8Array> {
+  return digestOf('semper-ecash/balance/v1', { account: r.account, at: r.at });
+}
