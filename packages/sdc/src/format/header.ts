@@ -52,7 +52,10 @@ const partyId = z
 const sequence = z
   .string()
   .regex(/^(?:0|[1-9][0-9]{0,19})$/, 'a sequence number is a decimal string without leading zeros')
-  .refine((s) => BigInt(s) <= 0xffff_ffff_ffff_ffffn, 'a sequence number is at most 2^64 - 1');
+  .refine(
+    (s) => /^[0-9]{1,20}$/.test(s) && BigInt(s) <= 0xffff_ffff_ffff_ffffn,
+    'a sequence number is at most 2^64 - 1',
+  );
 // RFC 3339 in UTC with a Z, as Date.prototype.toISOString writes it (milliseconds optional).
 const timestamp = z.iso.datetime({ precision: undefined, offset: false, local: false });
 
