@@ -27,3 +27,10 @@ export {
   type SdcPumpState,
   type SdcPumpStatus,
 } from './pump/sdc.pump.js';
+export {
+  MAX_PUMP_CONFIG_BYTES,
+  type OpenPumpTransportOptions,
+  openPumpTransport,
+  type PumpMailConfig,
+  pumpMailConfigSchema,
+} from './pump/transport-spec.js';

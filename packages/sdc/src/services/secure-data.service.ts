@@ -1,0 +1,1044 @@
+import { createHash } from 'node:crypto';
+import { agencyResource } from '@semper/access';
+import { type Clock, newId, SemperError, SystemClock } from '@semper/core';
+import type { Certificate, Identity } from '@semper/crypto';
+import { migrate, type Queryable, type Store, StoreError, StoreQueryError } from '@semper/store';
+import {
+  inspectSdc,
+  makeSdcHeader,
+  type OpenedSdc,
+  type OpenSdcOptions,
+  openSdc,
+  type SdcHeader,
+  type SdcLimits,
+  type SdcType,
+  sdcPartyId,
+  sealSdc,
+} from '../format/index.js';
+import { decodeRecordSet, encodeRecordSet, parseBody, type RecordSet, recordColumnsOf } from './bodies.js';
+import { SdcServiceError, type SdcServiceErrorCode } from './errors.js';
+import { SdcInbox, SdcOutbox } from './mailbox.js';
+import { SDC_MIGRATIONS } from './migrations.js';
+import { compileQuery, type SdcAllowList, type SdcQuery } from './query.js';
+import {
+  defineTable,
+  quoteIdentifier,
+  RECORD_STATUS,
+  type RecordStatus,
+  recordTableDdl,
+  type SdcTable,
+  type SqlValue,
+} from './table.js';
+
+/**
+ * A peer of the secure data services: its party id (the CN of its certificates, as the format reads it)
+ * and the certificate containers to it are encrypted to.
+ *
+ * @example
+ * ```ts
+ * import type { SdcPeer } from '@semper/sdc';
+ * const hub: SdcPeer = { id: 'hub', certificate: hubIdentity.certificate };
+ * ```
+ */
+export interface SdcPeer {
+  readonly id: string;
+  readonly certificate: Certificate;
+}
+
+/**
+ * What decides whether a sender may use a service: `@semper/access`'s `AccessControl` (with the hub's
+ * agency status policy) fits. Called with the sender's party id, `sdc.export` or `sdc.import`, and
+ * `agency:<sender>/sdc/<table>`.
+ *
+ * @example
+ * ```ts
+ * import { AccessControl, AGENCY_STATUSES, createAgencyPolicy, StoreAccessRepository } from '@semper/access';
+ * import type { SdcAccessCheck } from '@semper/sdc';
+ * const access: SdcAccessCheck = new AccessControl({
+ *   policy: createAgencyPolicy(),
+ *   repository: new StoreAccessRepository(store),
+ *   statuses: AGENCY_STATUSES,
+ * });
+ * ```
+ */
+export interface SdcAccessCheck {
+  authorize(
+    subject: string,
+    action: string,
+    resource: string,
+  ): Promise<{ readonly allowed: boolean; readonly reason?: string }>;
+}
+
+/**
+ * The steps where tests inject a crash (`faultInjection`): each is inside the transaction it names, after
+ * some of its writes and before the others.
+ *
+ * @example
+ * ```ts
+ * import type { SdcStep } from '@semper/sdc';
+ * const step: SdcStep = 'apply:rows-inserted';
+ * ```
+ */
+export type SdcStep =
+  | 'export:rows-collected'
+  | 'export:container-queued'
+  | 'apply:rows-inserted'
+  | 'apply:answer-queued'
+  | 'import:answer-queued'
+  | 'delivery:recorded';
+
+/**
+ * Options of {@link SecureDataService.open}.
+ *
+ * @example
+ * ```ts
+ * import type { SecureDataServiceOptions } from '@semper/sdc';
+ * const o: SecureDataServiceOptions = {
+ *   store,
+ *   identity: hub,
+ *   trust: validator,
+ *   peers: [{ id: 'agency-a', certificate: agencyA.certificate }],
+ *   tables: [transfers, rates],
+ *   allow: { export: { transfers: ['reference', 'amount'] }, import: { rates: { columns: ['currency', 'rate'] } } },
+ *   access,
+ * };
+ * ```
+ */
+export interface SecureDataServiceOptions {
+  readonly store: Store;
+  /** This party's identity: it signs what it sends and decrypts what it receives. */
+  readonly identity: Identity;
+  /** This party's id; default the CN of `identity.certificate`. */
+  readonly partyId?: string;
+  /** Who may sign containers here: a `TrustStore` or `@semper/certificates`' `PathValidator` (with CRLs). */
+  readonly trust: OpenSdcOptions['trust'];
+  /** The known peers; a container from anyone else is rejected. More with `addPeer`. */
+  readonly peers: Iterable<SdcPeer>;
+  /** The record tables here (created if missing by `open`). */
+  readonly tables: readonly SdcTable[];
+  /** What peers may send here and query (default: nothing). */
+  readonly allow?: SdcAllowList;
+  /** The access check for export and import requests (default: none, every known peer may). */
+  readonly access?: SdcAccessCheck;
+  readonly clock?: Clock;
+  /** The `Status` given to rows that arrive (export at the receiver, import response at the requester); default 1. */
+  readonly receivedStatus?: RecordStatus;
+  /** Stricter container limits than the format's. */
+  readonly limits?: Partial<SdcLimits>;
+  /** Default true: `open` applies the migrations and creates the record tables. */
+  readonly migrate?: boolean;
+  /** For tests: called at each {@link SdcStep}; a throw there aborts the transaction. */
+  readonly faultInjection?: (step: SdcStep) => void | Promise<void>;
+}
+
+/**
+ * What the intake did with a container. Never thrown:
+ * - `accepted`: applied (or, for an import request, answered), once;
+ * - `duplicate`: seen and applied before, byte for byte: its answer (the same receipt) is queued again;
+ * - `refused`: authentic and fresh, but its content was refused (schema, row, query, access): nothing
+ *   applied, answered with an error container;
+ * - `rejected`: not authentic, not fresh, not for us, from no known peer, or not a container at all:
+ *   nothing applied, nothing answered.
+ * Every outcome is logged in `sdc_intake_log`.
+ *
+ * @example
+ * ```ts
+ * import type { IntakeOutcome } from '@semper/sdc';
+ * const line = (o: IntakeOutcome) => (o.status === 'rejected' || o.status === 'refused' ? `${o.status} ${o.code}` : o.status);
+ * ```
+ */
+export type IntakeOutcome =
+  | {
+      readonly status: 'accepted';
+      readonly containerId: string;
+      readonly sender: string;
+      readonly type: SdcType;
+      readonly rows: number;
+      readonly answerId?: string;
+    }
+  | { readonly status: 'duplicate'; readonly containerId: string; readonly sender: string; readonly answerId?: string }
+  | {
+      readonly status: 'refused';
+      readonly containerId: string;
+      readonly sender: string;
+      readonly code: string;
+      readonly reason: string;
+      readonly answerId: string;
+    }
+  | {
+      readonly status: 'rejected';
+      readonly code: string;
+      readonly reason: string;
+      readonly containerId?: string;
+      readonly sender?: string;
+    };
+
+/**
+ * What {@link SecureDataService.exportTable} did.
+ *
+ * @example
+ * ```ts
+ * import type { ExportOutcome } from '@semper/sdc';
+ * const rows = (o: ExportOutcome) => (o.outcome === 'exported' ? o.rows : 0);
+ * ```
+ */
+export type ExportOutcome =
+  | {
+      readonly outcome: 'exported';
+      readonly containerId: string;
+      readonly rows: number;
+      readonly numeros: readonly bigint[];
+    }
+  | { readonly outcome: 'empty' };
+
+/**
+ * A container sent that expects an answer, and what came back.
+ *
+ * @example
+ * ```ts
+ * import type { Delivery } from '@semper/sdc';
+ * const done = (d: Delivery) => d.deliveredAt !== null;
+ * ```
+ */
+export interface Delivery {
+  readonly containerId: string;
+  readonly recipient: string;
+  readonly type: string;
+  readonly sequence: bigint;
+  readonly createdAt: Date;
+  readonly table: string | null;
+  readonly numeros: readonly bigint[];
+  readonly deliveredAt: Date | null;
+  /** `applied` (a receipt came), `answered` (an import response came), `error` (an error container came). */
+  readonly outcome: 'applied' | 'answered' | 'error' | null;
+  readonly answerId: string | null;
+  readonly errorCode: string | null;
+  readonly rowsApplied: number | null;
+}
+
+/**
+ * One line of the intake log.
+ *
+ * @example
+ * ```ts
+ * import type { IntakeLogEntry } from '@semper/sdc';
+ * const line = (e: IntakeLogEntry) => `${e.at.toISOString()} ${e.status} ${e.code ?? ''} ${e.containerId ?? '-'}`;
+ * ```
+ */
+export interface IntakeLogEntry {
+  readonly at: Date;
+  readonly source: string | null;
+  readonly containerId: string | null;
+  readonly sender: string | null;
+  readonly sequence: bigint | null;
+  readonly type: string | null;
+  readonly status: 'accepted' | 'duplicate' | 'refused' | 'rejected';
+  readonly code: string | null;
+  readonly reason: string | null;
+  readonly answerId: string | null;
+}
+
+/** A rejection inside the intake (never escapes `receive`). */
+class Rejection extends Error {
+  constructor(
+    readonly code: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+const MAX_PARAMS = 30_000;
+
+function sha256(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(bytes).digest());
+}
+
+function b64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64url');
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+}
+
+/** A store fault (not the container's): thrown to the caller, who retries later. */
+function isStoreFault(e: unknown): boolean {
+  if (e instanceof StoreQueryError) {
+    const s = e.sqlState ?? '';
+    return !(s.startsWith('22') || s.startsWith('23'));
+  }
+  return e instanceof StoreError;
+}
+
+/**
+ * The secure data services of one party (an agency or the hub), on its store:
+ *
+ * - **export** ({@link exportTable}): the rows with Status 2 of a table go into a container to a peer and
+ *   move to Status 3, in the transaction that writes the container to the outbox;
+ * - **import** ({@link requestImport}): a structured query to a peer, which answers at once with the
+ *   rows (checked against its allow-list), placed in the local table with new Numeros;
+ * - **intake** ({@link receive}, {@link processInbox}): each container is checked (format, signature,
+ *   trust and revocation, recipient, known sender, freshness, access status), then applied in one
+ *   transaction with its answer (a signed receipt, the import response), or refused whole with an error
+ *   container; a container delivered twice is acknowledged again with the same receipt and applied once;
+ * - **delivery**: receipts, responses and errors that come back are recorded against what was sent (an
+ *   export refused by the other side puts its rows back to Status 2).
+ *
+ * @example
+ * ```ts
+ * import { SecureDataService } from '@semper/sdc';
+ * const agency = await SecureDataService.open({
+ *   store, identity: agencyIdentity, trust, peers: [{ id: 'hub', certificate: hubCertificate }], tables: [transfers],
+ * });
+ * const out = await agency.exportTable('transfers', { to: 'hub' });
+ * // … the pump carries the outbox to the hub, whose intake applies it and answers with a receipt …
+ * const outcome = await agency.receive(receiptBytes); // { status: 'accepted', type: 'receipt', … }
+ * ```
+ */
+export class SecureDataService {
+  readonly store: Store;
+  readonly partyId: string;
+  readonly outbox: SdcOutbox;
+  readonly inbox: SdcInbox;
+  readonly #o: SecureDataServiceOptions;
+  #trust: OpenSdcOptions['trust'];
+  readonly #peers = new Map<string, SdcPeer>();
+  readonly #tables = new Map<string, SdcTable>();
+  readonly #clock: Clock;
+
+  /** Use {@link SecureDataService.open} (it migrates). */
+  constructor(options: SecureDataServiceOptions) {
+    if (options?.store === undefined || options.identity === undefined || options.trust === undefined) {
+      throw new SdcServiceError('ERR_SDC_INVALID_ARGUMENT', 'the services need a store, an identity and a trust');
+    }
+    this.#o = options;
+    this.#trust = options.trust;
+    this.store = options.store;
+    this.partyId = options.partyId ?? sdcPartyId(options.identity.certificate);
+    this.#clock = options.clock ?? new SystemClock();
+    for (const p of options.peers ?? []) this.addPeer(p);
+    for (const t of options.tables ?? []) {
+      const d = defineTable(t);
+      this.#tables.set(d.name, d);
+    }
+    this.outbox = new SdcOutbox(this.store);
+    this.inbox = new SdcInbox(this.store);
+  }
+
+  /**
+   * Makes the services and (unless `migrate: false`) applies `SDC_MIGRATIONS` and creates the record tables.
+   *
+   * @example
+   * ```ts
+   * const hub = await SecureDataService.open({ store, identity, trust, peers, tables, allow, access });
+   * ```
+   */
+  static async open(options: SecureDataServiceOptions): Promise<SecureDataService> {
+    const s = new SecureDataService(options);
+    if (options.migrate !== false) {
+      await migrate(s.store, SDC_MIGRATIONS);
+      for (const t of s.#tables.values()) await s.store.exec(recordTableDdl(t));
+    }
+    return s;
+  }
+
+  /**
+   * Adds (or replaces) a peer.
+   *
+   * @example
+   * ```ts
+   * hub.addPeer({ id: 'agency-c', certificate: agencyC.certificate });
+   * ```
+   */
+  addPeer(peer: SdcPeer): void {
+    if (typeof peer?.id !== 'string' || peer.id === '' || typeof peer.certificate?.equals !== 'function') {
+      throw new SdcServiceError('ERR_SDC_INVALID_ARGUMENT', 'a peer is { id, certificate }');
+    }
+    this.#peers.set(peer.id, peer);
+  }
+
+  /**
+   * Replaces the trust (e.g. a `PathValidator` with a fresh CRL); containers opened from now on use it.
+   *
+   * @example
+   * ```ts
+   * hub.setTrust(new PathValidator([root], { crls: [latestCrl], revocation: 'leaf' }));
+   * ```
+   */
+  setTrust(trust: OpenSdcOptions['trust']): void {
+    if (trust === undefined || trust === null)
+      throw new SdcServiceError('ERR_SDC_INVALID_ARGUMENT', 'a trust is needed');
+    this.#trust = trust;
+  }
+
+  /** The table descriptions. */
+  get tables(): readonly SdcTable[] {
+    return [...this.#tables.values()];
+  }
+
+  #table(name: string): SdcTable {
+    const t = this.#tables.get(name);
+    if (t === undefined)
+      throw new SdcServiceError('ERR_SDC_UNKNOWN_TABLE', `no table ${JSON.stringify(name)} is described`);
+    return t;
+  }
+
+  #peer(id: string): SdcPeer {
+    const p = this.#peers.get(id);
+    if (p === undefined) throw new SdcServiceError('ERR_SDC_UNKNOWN_PEER', `no peer ${JSON.stringify(id)}`);
+    return p;
+  }
+
+  async #fault(step: SdcStep): Promise<void> {
+    await this.#o.faultInjection?.(step);
+  }
+
+  /** Seals a container to a peer and queues it, in `tx`; returns its id and bytes. */
+  async #send(
+    tx: Queryable,
+    to: SdcPeer,
+    type: SdcType,
+    body: unknown,
+    inReplyTo?: string,
+  ): Promise<{ id: string; bytes: Uint8Array; sequence: bigint }> {
+    const [seq] = await tx.query<{ last: bigint }>(
+      `INSERT INTO sdc_sequences (recipient, last) VALUES ($1, 1)
+       ON CONFLICT (recipient) DO UPDATE SET last = sdc_sequences.last + 1 RETURNING last`,
+      [to.id],
+    );
+    const sequence = BigInt((seq as { last: bigint }).last);
+    const now = this.#clock.now();
+    const header = makeSdcHeader({
+      id: newId('sdc'),
+      type,
+      sender: this.partyId,
+      recipient: to.id,
+      createdAt: now,
+      sequence,
+      ...(inReplyTo === undefined ? {} : { inReplyTo }),
+    });
+    const bytes = await sealSdc({ header, body }, { signer: this.#o.identity, recipient: to.certificate });
+    await tx.query(
+      `INSERT INTO sdc_outbox (container_id, recipient, type, sequence, in_reply_to, bytes, created_at, queued_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
+      [header.id, to.id, type, sequence, inReplyTo ?? null, bytes, now],
+    );
+    return { id: header.id, bytes, sequence };
+  }
+
+  /**
+   * Exports the rows with Status 2 of a table (at most `limit`, default 1,000, lowest Numero first) to a
+   * peer: one container, queued in the outbox, and the rows moved to Status 3, in one transaction. The
+   * delivery is recorded; the peer's receipt completes it, its error container puts the rows back to 2.
+   *
+   * @throws SdcServiceError `ERR_SDC_UNKNOWN_TABLE`, `ERR_SDC_UNKNOWN_PEER`.
+   * @example
+   * ```ts
+   * const r = await agency.exportTable('transfers', { to: 'hub' });
+   * if (r.outcome === 'exported') console.log(`${r.rows} rows in ${r.containerId}`);
+   * ```
+   */
+  async exportTable(tableName: string, o: { readonly to: string; readonly limit?: number }): Promise<ExportOutcome> {
+    const table = this.#table(tableName);
+    const to = this.#peer(o.to);
+    const limit = Math.max(1, Math.min(o.limit ?? 1000, 10_000));
+    return this.store.transaction(async (tx) => {
+      const cols = table.columns.map((c) => quoteIdentifier(c.name)).join(', ');
+      const rows = await tx.query<Record<string, unknown>>(
+        `SELECT "Numero", ${cols} FROM ${quoteIdentifier(table.name)} WHERE "Status" = 2 ORDER BY "Numero" LIMIT $1::int4 FOR UPDATE`,
+        [limit],
+      );
+      if (rows.length === 0) return { outcome: 'empty' as const };
+      const numeros = rows.map((r) => BigInt(r.Numero as bigint));
+      await tx.query(`UPDATE ${quoteIdentifier(table.name)} SET "Status" = 3 WHERE "Numero" = ANY($1::int8[])`, [
+        numeros,
+      ]);
+      await this.#fault('export:rows-collected');
+      const recordSet = encodeRecordSet(table, table.columns, rows);
+      const sent = await this.#send(tx, to, 'export', { recordSet });
+      await this.#fault('export:container-queued');
+      await tx.query(
+        `INSERT INTO sdc_deliveries (container_id, recipient, type, sequence, created_at, table_name, numeros)
+         VALUES ($1, $2, 'export', $3, $4, $5, $6::int8[])`,
+        [sent.id, to.id, sent.sequence, this.#clock.now(), table.name, numeros],
+      );
+      return { outcome: 'exported' as const, containerId: sent.id, rows: rows.length, numeros };
+    });
+  }
+
+  /**
+   * Asks a peer for rows: a structured query (never SQL) in an import request, queued in the outbox. The
+   * answer (an import response) is placed in the local table of the same name, which must be described
+   * here; rows get new Numeros and Status `receivedStatus`.
+   *
+   * @throws SdcServiceError `ERR_SDC_UNKNOWN_TABLE`, `ERR_SDC_UNKNOWN_PEER`.
+   * @example
+   * ```ts
+   * const { containerId } = await agency.requestImport({ table: 'rates', where: { field: 'currency', op: '=', value: 'XOF' } }, { from: 'hub' });
+   * ```
+   */
+  async requestImport(query: SdcQuery, o: { readonly from: string }): Promise<{ readonly containerId: string }> {
+    const table = this.#table(query?.table);
+    const to = this.#peer(o.from);
+    return this.store.transaction(async (tx) => {
+      const sent = await this.#send(tx, to, 'import-request', { query });
+      await tx.query(
+        `INSERT INTO sdc_deliveries (container_id, recipient, type, sequence, created_at, table_name)
+         VALUES ($1, $2, 'import-request', $3, $4, $5)`,
+        [sent.id, to.id, sent.sequence, this.#clock.now(), table.name],
+      );
+      return { containerId: sent.id };
+    });
+  }
+
+  /**
+   * Sends a text message to a peer (answered with a receipt).
+   *
+   * @example
+   * ```ts
+   * await hub.sendMessage('agency-a', 'new rates from Monday', 'rates');
+   * ```
+   */
+  async sendMessage(to: string, text: string, subject?: string): Promise<{ readonly containerId: string }> {
+    const peer = this.#peer(to);
+    const body = parseBody('message', subject === undefined ? { text } : { subject, text });
+    return this.store.transaction(async (tx) => {
+      const sent = await this.#send(tx, peer, 'message', body);
+      await tx.query(
+        `INSERT INTO sdc_deliveries (container_id, recipient, type, sequence, created_at) VALUES ($1, $2, 'message', $3, $4)`,
+        [sent.id, peer.id, sent.sequence, this.#clock.now()],
+      );
+      return { containerId: sent.id };
+    });
+  }
+
+  /**
+   * Processes the inbox: each pending entry through {@link receive}, then marked processed with its
+   * outcome. Returns the outcomes, in order. A store fault stops the loop (thrown): the entry stays pending.
+   *
+   * @example
+   * ```ts
+   * const outcomes = await hub.processInbox();
+   * console.log(outcomes.filter((o) => o.status === 'accepted').length);
+   * ```
+   */
+  async processInbox(limit = 100): Promise<IntakeOutcome[]> {
+    const out: IntakeOutcome[] = [];
+    for (const e of await this.inbox.pending(limit)) {
+      const r = await this.receive(e.bytes, { source: e.source });
+      await this.inbox.markProcessed(e.inboxId, r.status, 'code' in r ? r.code : null, this.#clock.now());
+      out.push(r);
+    }
+    return out;
+  }
+
+  /**
+   * The intake: checks one container and applies it exactly once (see {@link IntakeOutcome}). Never throws
+   * for anything in the container; throws only when the store itself fails (then nothing was applied and
+   * the container should be offered again).
+   *
+   * @example
+   * ```ts
+   * const r = await hub.receive(bytes, { source: 'folder:in/0001.sdc' });
+   * if (r.status === 'rejected') console.warn(r.code, r.reason);
+   * ```
+   */
+  async receive(bytes: Uint8Array, o: { readonly source?: string } = {}): Promise<IntakeOutcome> {
+    const copy = new Uint8Array(bytes instanceof Uint8Array ? bytes : new Uint8Array(0));
+    const digest = sha256(copy);
+    const ctx: Ctx = { digest, source: o.source ?? null };
+    try {
+      return await this.#intake(copy, ctx);
+    } catch (e) {
+      if (e instanceof Rejection) return this.#reject(ctx, e.code, e.reason);
+      if (isStoreFault(e)) throw e;
+      if (e instanceof SemperError) return this.#reject(ctx, e.code, e.message);
+      return this.#reject(ctx, 'ERR_SDC_INTAKE_FAILED', 'the intake failed on this container');
+    }
+  }
+
+  async #intake(bytes: Uint8Array, ctx: Ctx): Promise<IntakeOutcome> {
+    // 1. Without decrypting: the clear header (format, size, depth checked by the format).
+    const clear = inspectSdc(bytes, { limits: this.#o.limits }).header;
+    ctx.header = clear;
+    if (clear.recipient !== this.partyId) {
+      throw new Rejection('ERR_SDC_WRONG_RECIPIENT', 'the container is addressed to another party');
+    }
+    if (!this.#peers.has(clear.sender)) throw new Rejection('ERR_SDC_UNKNOWN_SENDER', 'the sender is not a known peer');
+    const seen = await this.#seen(clear, ctx);
+    if (seen !== undefined) return seen;
+    // 2. Decrypt, verify the signature and the signer's chain (trust, revocation), compare the headers.
+    const opened = await openSdc(bytes, {
+      identity: this.#o.identity,
+      trust: this.#trust,
+      at: this.#clock.now(),
+      recipient: this.partyId,
+      limits: this.#o.limits,
+    });
+    ctx.header = opened.header;
+    const h = opened.header;
+    // 3. Fresh? (checked again, under a lock, in the transaction that applies.)
+    await this.#checkFresh(this.store, h, false);
+    // 4. Apply, or refuse with an error container.
+    try {
+      await this.#preflight(opened);
+      return await this.store.transaction(async (tx) => this.#apply(tx, opened, ctx));
+    } catch (e) {
+      if (e instanceof SdcServiceError && REFUSALS.has(e.code)) return this.#refuse(h, ctx, e.code, e.message);
+      if (e instanceof StoreQueryError && !isStoreFault(e)) {
+        return this.#refuse(h, ctx, 'ERR_SDC_BAD_ROW', 'a row does not fit the table');
+      }
+      if (e instanceof StoreQueryError && e.sqlState === '23505') {
+        // Another intake applied the same container meanwhile: it is a duplicate now.
+        const again = await this.#seen(h, ctx);
+        if (again !== undefined) return again;
+      }
+      throw e;
+    }
+  }
+
+  /** A container seen before: the same bytes applied (duplicate: answer again) or refused (refuse again), or a replay. */
+  async #seen(h: SdcHeader, ctx: Ctx): Promise<IntakeOutcome | undefined> {
+    const [prev] = await this.store.query<{ sender: string; digest: Uint8Array; answer_id: string | null }>(
+      'SELECT sender, digest, answer_id FROM sdc_received WHERE container_id = $1',
+      [h.id],
+    );
+    if (prev !== undefined) {
+      if (prev.sender !== h.sender || !equal(prev.digest, ctx.digest)) {
+        throw new Rejection('ERR_SDC_REPLAY', 'a container with this id was applied before, with other content');
+      }
+      return this.store.transaction(async (tx) => {
+        if (prev.answer_id !== null) {
+          await tx.query('UPDATE sdc_outbox SET sent_at = NULL, queued_at = $2 WHERE container_id = $1', [
+            prev.answer_id,
+            this.#clock.now(),
+          ]);
+        }
+        await this.#log(tx, ctx, 'duplicate', null, 'applied before: answered again', prev.answer_id);
+        return {
+          status: 'duplicate' as const,
+          containerId: h.id,
+          sender: h.sender,
+          ...(prev.answer_id === null ? {} : { answerId: prev.answer_id }),
+        };
+      });
+    }
+    const [refused] = await this.store.query<{ answer_id: string; code: string; reason: string }>(
+      `SELECT answer_id, code, reason FROM sdc_intake_log
+       WHERE container_id = $1 AND sender = $2 AND status = 'refused' AND digest = $3 AND answer_id IS NOT NULL
+       ORDER BY log_id LIMIT 1`,
+      [h.id, h.sender, ctx.digest],
+    );
+    if (refused !== undefined) {
+      return this.store.transaction(async (tx) => {
+        await tx.query('UPDATE sdc_outbox SET sent_at = NULL, queued_at = $2 WHERE container_id = $1', [
+          refused.answer_id,
+          this.#clock.now(),
+        ]);
+        await this.#log(tx, ctx, 'refused', refused.code, refused.reason, refused.answer_id);
+        return {
+          status: 'refused' as const,
+          containerId: h.id,
+          sender: h.sender,
+          code: refused.code,
+          reason: refused.reason,
+          answerId: refused.answer_id,
+        };
+      });
+    }
+    return undefined;
+  }
+
+  /** Rejects a sequence not above the last one applied from the sender (`lock`: in the applying transaction). */
+  async #checkFresh(db: Queryable, h: SdcHeader, lock: boolean): Promise<void> {
+    if (lock) {
+      await db.query(
+        'INSERT INTO sdc_peer_state (sender, last_sequence, updated_at) VALUES ($1, 0, $2) ON CONFLICT (sender) DO NOTHING',
+        [h.sender, this.#clock.now()],
+      );
+    }
+    const [state] = await db.query<{ last_sequence: bigint }>(
+      `SELECT last_sequence FROM sdc_peer_state WHERE sender = $1${lock ? ' FOR UPDATE' : ''}`,
+      [h.sender],
+    );
+    if (state !== undefined && BigInt(h.sequence) <= BigInt(state.last_sequence)) {
+      throw new Rejection('ERR_SDC_REPLAY', 'the sequence number is not above the last one applied from this sender');
+    }
+  }
+
+  /** What is checked before the transaction: the body's schema and the sender's access (which uses the store). */
+  async #preflight(opened: OpenedSdc): Promise<void> {
+    const h = opened.header;
+    if (h.type === 'export') {
+      await this.#authorize(h.sender, 'sdc.export', parseBody('export', opened.body).recordSet.table);
+    } else if (h.type === 'import-request') {
+      const q = parseBody('import-request', opened.body).query;
+      await this.#authorize(h.sender, 'sdc.import', typeof q.table === 'string' ? q.table : '');
+    }
+  }
+
+  async #apply(tx: Queryable, opened: OpenedSdc, ctx: Ctx): Promise<IntakeOutcome> {
+    const h = opened.header;
+    const sequence = BigInt(h.sequence);
+    await this.#checkFresh(tx, h, true);
+    const peer = this.#peer(h.sender);
+    let rows = 0;
+    let answerId: string | null = null;
+    let code: string | null = null;
+    switch (h.type) {
+      case 'export': {
+        const body = parseBody('export', opened.body);
+        const table = body.recordSet.table;
+        const allowed = this.#o.allow?.export;
+        const decoded = decodeRecordSet(
+          body.recordSet as RecordSet,
+          this.#tables.get(table),
+          allowed !== undefined && Object.hasOwn(allowed, table) ? allowed[table] : undefined,
+        );
+        rows = await this.#insert(tx, decoded.table, decoded.columns, decoded.rows);
+        await this.#fault('apply:rows-inserted');
+        answerId = (await this.#send(tx, peer, 'receipt', { for: h.id, digest: b64url(ctx.digest), rows }, h.id)).id;
+        await this.#fault('apply:answer-queued');
+        break;
+      }
+      case 'message': {
+        const body = parseBody('message', opened.body);
+        await tx.query(
+          'INSERT INTO sdc_messages (container_id, sender, subject, text, received_at) VALUES ($1, $2, $3, $4, $5)',
+          [h.id, h.sender, body.subject ?? null, body.text, this.#clock.now()],
+        );
+        answerId = (await this.#send(tx, peer, 'receipt', { for: h.id, digest: b64url(ctx.digest), rows: 0 }, h.id)).id;
+        await this.#fault('apply:answer-queued');
+        break;
+      }
+      case 'import-request': {
+        const body = parseBody('import-request', opened.body);
+        const q = compileQuery(body.query, this.#o.allow ?? {}, this.tables, h.sender);
+        const found = await tx.query<Record<string, unknown>>(q.sql, q.params);
+        const truncated = found.length > q.limit;
+        const recordSet = encodeRecordSet(q.table, recordColumnsOf(q.columns, q.table), found.slice(0, q.limit));
+        rows = Math.min(found.length, q.limit);
+        answerId = (await this.#send(tx, peer, 'import-response', { recordSet, truncated }, h.id)).id;
+        await this.#fault('import:answer-queued');
+        break;
+      }
+      case 'import-response': {
+        const body = parseBody('import-response', opened.body);
+        const d = await this.#delivery(tx, h, h.inReplyTo, 'import-request');
+        if (d.table_name !== body.recordSet.table) {
+          throw new SdcServiceError('ERR_SDC_SCHEMA_MISMATCH', 'the response is for another table than the request');
+        }
+        const table = this.#table(d.table_name);
+        const decoded = decodeRecordSet(
+          body.recordSet as RecordSet,
+          table,
+          table.columns.map((c) => c.name),
+        );
+        rows = await this.#insert(tx, table, decoded.columns, decoded.rows);
+        await this.#fault('apply:rows-inserted');
+        answerId = (await this.#send(tx, peer, 'receipt', { for: h.id, digest: b64url(ctx.digest), rows }, h.id)).id;
+        await this.#fault('apply:answer-queued');
+        await this.#delivered(tx, d.container_id, 'answered', h.id, ctx.digest, null, rows);
+        break;
+      }
+      case 'receipt': {
+        const body = parseBody('receipt', opened.body);
+        if (h.inReplyTo !== undefined && h.inReplyTo !== body.for) {
+          throw new Rejection('ERR_SDC_UNSOLICITED', 'the receipt names two different containers');
+        }
+        const d = await this.#delivery(tx, h, body.for, undefined);
+        const [sent] = await tx.query<{ bytes: Uint8Array }>('SELECT bytes FROM sdc_outbox WHERE container_id = $1', [
+          d.container_id,
+        ]);
+        if (sent === undefined || body.digest !== b64url(sha256(sent.bytes))) {
+          throw new Rejection('ERR_SDC_UNSOLICITED', 'the receipt is for other bytes than those sent');
+        }
+        rows = body.rows;
+        await this.#delivered(tx, d.container_id, 'applied', h.id, ctx.digest, null, rows);
+        break;
+      }
+      case 'error': {
+        const body = parseBody('error', opened.body);
+        if (h.inReplyTo !== undefined && h.inReplyTo !== body.for) {
+          throw new Rejection('ERR_SDC_UNSOLICITED', 'the error names two different containers');
+        }
+        const d = await this.#delivery(tx, h, body.for, undefined);
+        code = body.code;
+        if (d.type === 'export' && d.table_name !== null && d.numeros !== null && this.#tables.has(d.table_name)) {
+          // The other side applied nothing: the rows are exportable again.
+          await tx.query(
+            `UPDATE ${quoteIdentifier(this.#table(d.table_name).name)} SET "Status" = 2 WHERE "Status" = 3 AND "Numero" = ANY($1::int8[])`,
+            [d.numeros],
+          );
+        }
+        await this.#delivered(tx, d.container_id, 'error', h.id, ctx.digest, body.code, 0);
+        break;
+      }
+    }
+    await this.#fault('delivery:recorded');
+    await tx.query(
+      `INSERT INTO sdc_received (container_id, sender, sequence, type, digest, applied_at, answer_id, rows_applied)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [h.id, h.sender, sequence, h.type, ctx.digest, this.#clock.now(), answerId, rows],
+    );
+    await tx.query('UPDATE sdc_peer_state SET last_sequence = $2, updated_at = $3 WHERE sender = $1', [
+      h.sender,
+      sequence,
+      this.#clock.now(),
+    ]);
+    await this.#log(tx, ctx, 'accepted', code, null, answerId);
+    return {
+      status: 'accepted',
+      containerId: h.id,
+      sender: h.sender,
+      type: h.type,
+      rows,
+      ...(answerId === null ? {} : { answerId }),
+    };
+  }
+
+  async #authorize(sender: string, action: 'sdc.export' | 'sdc.import', table: string): Promise<void> {
+    const access = this.#o.access;
+    if (access === undefined) return;
+    let decision: { allowed: boolean; reason?: string };
+    try {
+      const t = /^[a-z][a-z0-9_]{0,62}$/.test(table) ? table : 'invalid';
+      decision = await access.authorize(sender, action, `${agencyResource(sender)}/sdc/${t}`);
+    } catch (e) {
+      if (isStoreFault(e)) throw e;
+      decision = { allowed: false, reason: 'the sender is not a subject of the access policy' };
+    }
+    if (!decision.allowed) {
+      throw new SdcServiceError('ERR_SDC_ACCESS_DENIED', `${action} is not allowed: ${decision.reason ?? 'denied'}`);
+    }
+  }
+
+  /** The delivery a receipt, error or response answers: sent by us to its sender, not answered yet. */
+  async #delivery(
+    tx: Queryable,
+    h: SdcHeader,
+    containerId: string | undefined,
+    type: string | undefined,
+  ): Promise<{ container_id: string; type: string; table_name: string | null; numeros: bigint[] | null }> {
+    const [d] =
+      containerId === undefined
+        ? []
+        : await tx.query<{ container_id: string; type: string; table_name: string | null; numeros: bigint[] | null }>(
+            `SELECT container_id, type, table_name, numeros FROM sdc_deliveries
+             WHERE container_id = $1 AND recipient = $2 AND delivered_at IS NULL FOR UPDATE`,
+            [containerId, h.sender],
+          );
+    if (d === undefined || (type !== undefined && d.type !== type)) {
+      throw new Rejection('ERR_SDC_UNSOLICITED', 'the container answers nothing awaiting an answer from this sender');
+    }
+    return d;
+  }
+
+  async #delivered(
+    tx: Queryable,
+    containerId: string,
+    outcome: 'applied' | 'answered' | 'error',
+    answerId: string,
+    digest: Uint8Array,
+    errorCode: string | null,
+    rows: number,
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE sdc_deliveries SET delivered_at = $2, outcome = $3, answer_id = $4, answer_digest = $5, error_code = $6, rows_applied = $7
+       WHERE container_id = $1`,
+      [containerId, this.#clock.now(), outcome, answerId, digest, errorCode, rows],
+    );
+  }
+
+  async #insert(
+    tx: Queryable,
+    table: SdcTable,
+    columns: readonly { name: string; type: string }[],
+    rows: readonly (readonly SqlValue[])[],
+  ): Promise<number> {
+    if (rows.length === 0) return 0;
+    const status = this.#o.receivedStatus ?? RECORD_STATUS.created;
+    const names = ['"Status"', ...columns.map((c) => quoteIdentifier(c.name))].join(', ');
+    const per = Math.max(1, Math.floor(MAX_PARAMS / (columns.length + 1)));
+    let n = 0;
+    for (let i = 0; i < rows.length; i += per) {
+      const chunk = rows.slice(i, i + per);
+      const params: unknown[] = [];
+      const tuples = chunk.map((r) => {
+        params.push(status);
+        const ph = [`$${params.length}::int2`];
+        r.forEach((v, k) => {
+          params.push(v);
+          const sqlType = SQL_TYPE_OF[(columns[k] as { type: string }).type];
+          ph.push(`$${params.length}::${sqlType}`);
+        });
+        return `(${ph.join(', ')})`;
+      });
+      const res = await tx.query(
+        `INSERT INTO ${quoteIdentifier(table.name)} (${names}) VALUES ${tuples.join(', ')} RETURNING "Numero"`,
+        params,
+      );
+      n += res.length;
+    }
+    return n;
+  }
+
+  async #refuse(h: SdcHeader, ctx: Ctx, code: SdcServiceErrorCode, reason: string): Promise<IntakeOutcome> {
+    const peer = this.#peer(h.sender);
+    return this.store.transaction(async (tx) => {
+      const sent = await this.#send(tx, peer, 'error', { for: h.id, code, reason: reason.slice(0, 1000) }, h.id);
+      await this.#log(tx, ctx, 'refused', code, reason, sent.id);
+      return { status: 'refused' as const, containerId: h.id, sender: h.sender, code, reason, answerId: sent.id };
+    });
+  }
+
+  async #reject(ctx: Ctx, code: string, reason: string): Promise<IntakeOutcome> {
+    await this.#log(this.store, ctx, 'rejected', code, reason, null);
+    const h = ctx.header;
+    return {
+      status: 'rejected',
+      code,
+      reason,
+      ...(h === undefined ? {} : { containerId: h.id, sender: h.sender }),
+    };
+  }
+
+  async #log(
+    db: Queryable,
+    ctx: Ctx,
+    status: IntakeLogEntry['status'],
+    code: string | null,
+    reason: string | null,
+    answerId: string | null,
+  ): Promise<void> {
+    const h = ctx.header;
+    await db.query(
+      `INSERT INTO sdc_intake_log (at, source, container_id, sender, sequence, type, status, code, reason, answer_id, digest)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        this.#clock.now(),
+        ctx.source,
+        h?.id ?? null,
+        h?.sender ?? null,
+        h === undefined ? null : BigInt(h.sequence),
+        h?.type ?? null,
+        status,
+        code,
+        reason === null ? null : reason.slice(0, 1000),
+        answerId,
+        ctx.digest,
+      ],
+    );
+  }
+
+  /**
+   * The deliveries (containers sent that expect an answer), oldest first; `pending: true` for those
+   * still unanswered.
+   *
+   * @example
+   * ```ts
+   * const waiting = await agency.deliveries({ pending: true });
+   * ```
+   */
+  async deliveries(o: { readonly pending?: boolean; readonly recipient?: string } = {}): Promise<Delivery[]> {
+    const rows = await this.store.query<Record<string, unknown>>(
+      `SELECT * FROM sdc_deliveries WHERE ($1::bool IS NOT TRUE OR delivered_at IS NULL) AND ($2::text IS NULL OR recipient = $2::text)
+       ORDER BY created_at, sequence`,
+      [o.pending ?? null, o.recipient ?? null],
+    );
+    return rows.map((r) => ({
+      containerId: r.container_id as string,
+      recipient: r.recipient as string,
+      type: r.type as string,
+      sequence: BigInt(r.sequence as bigint),
+      createdAt: r.created_at as Date,
+      table: (r.table_name as string | null) ?? null,
+      numeros: ((r.numeros as bigint[] | null) ?? []).map((x) => BigInt(x)),
+      deliveredAt: (r.delivered_at as Date | null) ?? null,
+      outcome: (r.outcome as Delivery['outcome']) ?? null,
+      answerId: (r.answer_id as string | null) ?? null,
+      errorCode: (r.error_code as string | null) ?? null,
+      rowsApplied: (r.rows_applied as number | null) ?? null,
+    }));
+  }
+
+  /**
+   * The intake log, oldest first (optionally one status or one code only, at most `limit`, default 1,000).
+   *
+   * @example
+   * ```ts
+   * const replays = await hub.intakeLog({ code: 'ERR_SDC_REPLAY' });
+   * ```
+   */
+  async intakeLog(
+    o: { readonly status?: IntakeLogEntry['status']; readonly code?: string; readonly limit?: number } = {},
+  ): Promise<IntakeLogEntry[]> {
+    const rows = await this.store.query<Record<string, unknown>>(
+      `SELECT * FROM sdc_intake_log WHERE ($1::text IS NULL OR status = $1::text) AND ($2::text IS NULL OR code = $2::text)
+       ORDER BY log_id LIMIT $3::int4`,
+      [o.status ?? null, o.code ?? null, Math.max(1, Math.min(o.limit ?? 1000, 1_000_000))],
+    );
+    return rows.map((r) => ({
+      at: r.at as Date,
+      source: (r.source as string | null) ?? null,
+      containerId: (r.container_id as string | null) ?? null,
+      sender: (r.sender as string | null) ?? null,
+      sequence: r.sequence === null ? null : BigInt(r.sequence as bigint),
+      type: (r.type as string | null) ?? null,
+      status: r.status as IntakeLogEntry['status'],
+      code: (r.code as string | null) ?? null,
+      reason: (r.reason as string | null) ?? null,
+      answerId: (r.answer_id as string | null) ?? null,
+    }));
+  }
+
+  /**
+   * The intake log counted by status and code (`'accepted'`, `'rejected ERR_SDC_REPLAY'`, …).
+   *
+   * @example
+   * ```ts
+   * console.log(await hub.intakeCounts()); // { accepted: 12, 'rejected ERR_SDC_REPLAY': 1 }
+   * ```
+   */
+  async intakeCounts(): Promise<Record<string, number>> {
+    const rows = await this.store.query<{ status: string; code: string | null; n: bigint }>(
+      'SELECT status, code, count(*) AS n FROM sdc_intake_log GROUP BY status, code ORDER BY status, code',
+    );
+    const out: Record<string, number> = {};
+    for (const r of rows) {
+      const key = r.status === 'accepted' || r.status === 'duplicate' ? r.status : `${r.status} ${r.code ?? ''}`.trim();
+      out[key] = (out[key] ?? 0) + Number(r.n);
+    }
+    return out;
+  }
+}
+
+interface Ctx {
+  readonly digest: Uint8Array;
+  readonly source: string | null;
+  header?: SdcHeader;
+}
+
+const SQL_TYPE_OF: Record<string, string> = {
+  text: 'text',
+  integer: 'int4',
+  bigint: 'int8',
+  numeric: 'numeric',
+  boolean: 'bool',
+  date: 'date',
+  timestamptz: 'timestamptz',
+};
+
+/** Content refusals: answered with an error container (the sender is authentic and the container fresh). */
+const REFUSALS = new Set<SdcServiceErrorCode>([
+  'ERR_SDC_ACCESS_DENIED',
+  'ERR_SDC_BODY_INVALID',
+  'ERR_SDC_SCHEMA_MISMATCH',
+  'ERR_SDC_BAD_ROW',
+  'ERR_SDC_TABLE_NOT_ALLOWED',
+  'ERR_SDC_COLUMN_NOT_ALLOWED',
+  'ERR_SDC_QUERY_INVALID',
+  'ERR_SDC_TOO_MANY_ROWS',
+  'ERR_SDC_UNKNOWN_TABLE',
+]);
