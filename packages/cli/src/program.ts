@@ -8,6 +8,7 @@ import type { CliIo } from './files.js';
 import { addIdentityCommands } from './identity.command.js';
 import { addRaCommands } from './ra.command.js';
 import { addReqCommands } from './req.command.js';
+import { addSdcCommands } from './sdc.command.js';
 import { addStatementCommands } from './statement.command.js';
 
 /** The version of `@semper/cli` (from its package.json, one level above both `src/` and `dist/`). */
@@ -58,5 +59,6 @@ Errors are one line on stderr: semper: <code>: <message>`,
   addCertCommands(program, io);
   addStatementCommands(program, io);
   addArchiveCommands(program, io);
+  addSdcCommands(program, io);
   return program;
 }
