@@ -9,6 +9,7 @@ import { addIdentityCommands } from './identity.command.js';
 import { addRaCommands } from './ra.command.js';
 import { addReqCommands } from './req.command.js';
 import { addSdcCommands } from './sdc.command.js';
+import { addSdcPumpCommand } from './sdc-pump.command.js';
 import { addStatementCommands } from './statement.command.js';
 
 /** The version of `@semper/cli` (from its package.json, one level above both `src/` and `dist/`). */
@@ -60,5 +61,6 @@ Errors are one line on stderr: semper: <code>: <message>`,
   addStatementCommands(program, io);
   addArchiveCommands(program, io);
   addSdcCommands(program, io);
+  addSdcPumpCommand(program, io);
   return program;
 }
