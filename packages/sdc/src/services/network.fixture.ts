@@ -105,6 +105,8 @@ export interface SdcTestNetwork {
   readonly agencies: readonly SdcTestParty[];
   /** The hub's access control (agency statuses). */
   readonly access: AccessControl;
+  /** The hub's access repository (subjects, statuses, recorded denials). */
+  readonly accessRepository: StoreAccessRepository;
   party(id: string): SdcTestParty;
   /** Sets an agency's access status at the hub (by the hub operator). */
   setStatus(agencyId: string, status: 0 | 1 | 2 | 3): Promise<void>;
@@ -173,6 +175,7 @@ export async function createSdcTestNetwork(o: SdcTestNetworkOptions = {}): Promi
   const parties = new Map<string, SdcTestParty>();
   const stores: Store[] = [];
   let access: AccessControl | undefined;
+  let accessRepository: StoreAccessRepository | undefined;
   try {
     for (const id of ids) {
       const store = await openStore(o.storeUrl?.(id) ?? 'pglite:memory');
@@ -180,6 +183,7 @@ export async function createSdcTestNetwork(o: SdcTestNetworkOptions = {}): Promi
       const isHub = id === hubId;
       if (isHub) {
         const repository = new StoreAccessRepository(store);
+        accessRepository = repository;
         access = new AccessControl({ policy: createAgencyPolicy(), repository, statuses: AGENCY_STATUSES });
         const by = { by: 'bootstrap', at: new Date() };
         await repository.saveRole(AGENCY_ROLE);
@@ -223,6 +227,7 @@ export async function createSdcTestNetwork(o: SdcTestNetworkOptions = {}): Promi
     hub: party(hubId),
     agencies: agencyIds.map(party),
     access: acc,
+    accessRepository: accessRepository as StoreAccessRepository,
     party,
     async setStatus(agencyId, status) {
       const r = await acc.changeStatus('hub-operator', agencyId, status, 'test');

@@ -238,13 +238,13 @@ export interface IntakeLogEntry {
   readonly answerId: string | null;
 }
 
-/** A rejection inside the intake (never escapes `receive`). */
-class Rejection extends Error {
-  constructor(
-    readonly code: string,
-    readonly reason: string,
-  ) {
-    super(reason);
+/** A rejection inside the intake (never escapes `receive`); a SemperError, so transactions pass it on as it is. */
+class Rejection extends SemperError<string> {
+  readonly reason: string;
+
+  constructor(code: string, reason: string) {
+    super(code, reason);
+    this.reason = reason;
   }
 }
 
@@ -719,7 +719,13 @@ export class SecureDataService {
         const truncated = found.length > q.limit;
         const recordSet = encodeRecordSet(q.table, recordColumnsOf(q.columns, q.table), found.slice(0, q.limit));
         rows = Math.min(found.length, q.limit);
-        answerId = (await this.#send(tx, peer, 'import-response', { recordSet, truncated }, h.id)).id;
+        const sent = await this.#send(tx, peer, 'import-response', { recordSet, truncated }, h.id);
+        answerId = sent.id;
+        await tx.query(
+          `INSERT INTO sdc_deliveries (container_id, recipient, type, sequence, created_at, table_name)
+           VALUES ($1, $2, 'import-response', $3, $4, $5)`,
+          [sent.id, peer.id, sent.sequence, this.#clock.now(), q.table.name],
+        );
         await this.#fault('import:answer-queued');
         break;
       }
