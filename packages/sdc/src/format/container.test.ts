@@ -373,3 +373,23 @@ describe('openSdc refuses each defect with its typed reason', () => {
     expect(await codeOf(open(new Uint8Array([0x30, 0x03, 0x06, 0x01, 0x00])))).toBe('ERR_SDC_MALFORMED');
   });
 });
+
+describe('messages of refusals', () => {
+  it('stay one short line when the input puts control characters or long names in the header', async () => {
+    const pki2 = await createTestPki();
+    const a = await pki2.issue('CN=agency-1');
+    const h = await pki2.issue('CN=hub');
+    const nasty = { ...validHeader(), [`x\n\u2028${'y'.repeat(500)}`]: 1 };
+    const forged = await forgeSdc({ header: nasty, body: 1, signer: a, recipient: h.certificate });
+    let message = '';
+    try {
+      inspectSdc(forged);
+    } catch (e) {
+      expect((e as SdcError).code).toBe('ERR_SDC_MALFORMED');
+      message = (e as SdcError).message;
+    }
+    expect(message).toMatch(/^the clear header is invalid: /);
+    expect(message).not.toMatch(/[\n\u2028]/);
+    expect(message.length).toBeLessThan(340);
+  });
+});

@@ -159,12 +159,18 @@ export function makeSdcHeader(input: SdcHeaderInput): SdcHeader {
   return parsed.data;
 }
 
-/** `path: message` of the first few zod issues, without the values (which may be untrusted or secret). */
+/**
+ * `path: message` of the first few zod issues, without the values (which may be untrusted or secret). Paths
+ * and zod's messages can quote member names of untrusted input: control characters are replaced and the
+ * whole is cut at 300 characters, so that a message stays one short line.
+ */
 export function describeIssues(error: z.ZodError): string {
   const shown = error.issues
     .slice(0, 3)
-    .map((i) => `${i.path.length === 0 ? '(root)' : i.path.join('.')}: ${i.message}`);
-  return shown.join('; ') + (error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '');
+    .map((i) => `${i.path.length === 0 ? '(root)' : i.path.map(String).join('.')}: ${i.message}`);
+  const text = shown.join('; ') + (error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '');
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+  return clean.length > 300 ? `${clean.slice(0, 299)}…` : clean;
 }
 
 /**
