@@ -142,6 +142,27 @@ describe('sealSdc / openSdc / inspectSdc', () => {
     );
   });
 
+  it('seals and opens a 12 MiB body; refuses at sealing what would pass the limits', async () => {
+    const big = { rows: ['x'.repeat(12 * 1024 * 1024)] };
+    const bytes = await sealSdc(
+      { header: { type: 'export', sequence: 1 }, body: big },
+      { signer: agency, recipient: hub.certificate },
+    );
+    expect(bytes.length).toBeLessThanOrEqual(SDC_LIMITS.maxContainerBytes);
+    expect(((await openSdc(bytes, { identity: hub, trust: pki.trust })).body as typeof big).rows[0]?.length).toBe(
+      12 * 1024 * 1024,
+    );
+    const tooBig = { rows: ['x'.repeat(SDC_LIMITS.maxContentBytes)] };
+    expect(
+      await codeOf(
+        sealSdc(
+          { header: { type: 'export', sequence: 1 }, body: tooBig },
+          { signer: agency, recipient: hub.certificate },
+        ),
+      ),
+    ).toBe('ERR_SDC_TOO_LARGE');
+  });
+
   it('makeSdcHeader fills the defaults and sdcPartyId reads the CN, escapes included', async () => {
     const h = makeSdcHeader({ type: 'receipt', sender: 'a', recipient: 'b', sequence: 3, createdAt: new Date(0) });
     expect(h).toMatchObject({ format: 'semper-sdc/1', createdAt: '1970-01-01T00:00:00.000Z', sequence: '3' });
