@@ -6,10 +6,10 @@ import type { Identity } from '@semper/crypto';
 import { openStore, type Store } from '@semper/store';
 import { type CardPki, createCardPki } from './card-pki.js';
 import { type CardDetails, Cardholder } from './cardholder.js';
-import type { CardEvent, CardLogEntry } from './events.js';
+import type { CardEvent, CardLogEntry, CardLogger } from './events.js';
 import { PaymentGateway } from './gateway.server.js';
 import type { IssueCardOptions } from './issuer.js';
-import { CardMerchant } from './merchant.js';
+import { type CardEvidenceSink, CardMerchant } from './merchant.js';
 
 export const eur = (text: string) => Money.parse(text, 'EUR');
 
@@ -43,7 +43,9 @@ export interface CardWorld {
   close(): Promise<void>;
 }
 
-export async function createCardWorld(o: { authorizationTtlMs?: number } = {}): Promise<CardWorld> {
+export async function createCardWorld(
+  o: { authorizationTtlMs?: number; evidence?: CardEvidenceSink; merchantLogger?: CardLogger } = {},
+): Promise<CardWorld> {
   const pki = await createCardPki();
   const clock = new ManualClock(Date.now());
   const [gatewayId, merchantId, alice] = await Promise.all([
@@ -80,8 +82,12 @@ export async function createCardWorld(o: { authorizationTtlMs?: number } = {}): 
     gateway: { address: gatewayTransport.address, chain: gateway.chain },
     trust: { cardholders: pki.trust, gateway: pki.trust },
     clock,
-    logger: (e) => merchantLogs.push(e),
+    logger: (e) => {
+      merchantLogs.push(e);
+      o.merchantLogger?.(e);
+    },
     events,
+    ...(o.evidence === undefined ? {} : { evidence: o.evidence }),
     requestTimeoutMs: 10_000,
   });
   const world: CardWorld = {

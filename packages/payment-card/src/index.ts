@@ -41,7 +41,13 @@ export {
   IssuerSimulator,
   isLuhnValid,
 } from './issuer.js';
-export { CardMerchant, type CardMerchantOptions, type PurchaseOutcome, type SettlementOutcome } from './merchant.js';
+export {
+  type CardEvidenceSink,
+  CardMerchant,
+  type CardMerchantOptions,
+  type PurchaseOutcome,
+  type SettlementOutcome,
+} from './merchant.js';
 export {
   type DeclineReason,
   declineReasonSchema,

@@ -51,7 +51,29 @@ export interface CardMerchantOptions {
   readonly events?: EventBus<CardEvent>;
   /** Deadline of a gateway request; default 30 s. */
   readonly requestTimeoutMs?: number;
+  /**
+   * Called with every message the merchant sends or receives (init, purchase request and answer,
+   * gateway requests and responses), to keep as evidence — e.g. `@semper/archive`'s `append`, or the
+   * payment manager's `ctx.evidence`. A failure here fails the operation.
+   */
+  readonly evidence?: CardEvidenceSink;
 }
+
+/**
+ * Where the merchant hands the messages it keeps as evidence.
+ *
+ * @example
+ * ```ts
+ * const evidence: CardEvidenceSink = (r) => archive.append({ dealId: r.transactionId, step: r.step, direction: r.direction, content: r.content });
+ * ```
+ */
+export type CardEvidenceSink = (record: {
+  readonly transactionId: string;
+  readonly step: string;
+  readonly direction: 'sent' | 'received';
+  readonly peer: 'cardholder' | 'gateway';
+  readonly content: Uint8Array;
+}) => Promise<unknown>;
 
 /**
  * The outcome of a purchase at the merchant: authorized (or captured, for a sale) or declined, with the
@@ -169,6 +191,16 @@ export class CardMerchant {
     return new CardMerchant(o);
   }
 
+  async #evidence(
+    transactionId: string,
+    step: string,
+    direction: 'sent' | 'received',
+    peer: 'cardholder' | 'gateway',
+    content: Uint8Array,
+  ): Promise<void> {
+    await this.#o.evidence?.({ transactionId, step, direction, peer, content });
+  }
+
   #emit(event: EventInput<CardEvent>): void {
     this.#o.events?.emit(event);
   }
@@ -220,6 +252,7 @@ export class CardMerchant {
       fields: { transactionId: o.transactionId, amount: o.amount.toString() },
     });
     this.#emit({ type: 'card.initiated', transactionId: o.transactionId, amount: o.amount.toString() });
+    await this.#evidence(o.transactionId, 'card.init', 'sent', 'cardholder', signed);
     return signed;
   }
 
@@ -258,6 +291,7 @@ export class CardMerchant {
     }
     if (oi.nonce !== toB64(row.nonce))
       throw new CardError('ERR_CARD_MISMATCH', 'the order information answers another init');
+    await this.#evidence(oi.transactionId, 'card.purchase-request', 'received', 'cardholder', bytes);
     const oimd = await sha256(oiBytes);
     const pimd = fromB64(preq.pimd);
     const holder = await verifyDualSignature(fromB64(preq.dualSignature), {
@@ -523,12 +557,14 @@ export class CardMerchant {
     },
   ): Promise<Uint8Array> {
     const { signed } = await signJson({ v: 1, kind: 'card.pres', transactionId, nonce, ...r }, this.#o.identity);
+    await this.#evidence(transactionId, 'card.purchase-response', 'sent', 'cardholder', signed);
     return signed;
   }
 
   /** Signs `request`, sends it to the gateway, checks the signed answer is the gateway's and answers it. */
   async #gateway(transactionId: string, request: GatewayRequest): Promise<GatewayResult> {
     const { signed, content } = await signJson(request, this.#o.identity);
+    await this.#evidence(transactionId, request.kind, 'sent', 'gateway', signed);
     let body: Uint8Array;
     try {
       const response = await this.#o.channel.request(
