@@ -177,9 +177,18 @@ describe('semper sdc open', () => {
     expect(await fails(1, `${openAsBob} --in short.der --out r5.json`)).toBe('ERR_SDC_MALFORMED');
     await s.write('garbage.sdc', '-----BEGIN SEMPER SDC-----\n!!!!\n-----END SEMPER SDC-----\n');
     expect(await fails(1, `${openAsBob} --in garbage.sdc --out r6.json`)).toBe('ERR_SDC_MALFORMED');
+    // Over the size limits: a DER file past 16 MiB, any file past 23 MiB.
+    await s.write('big.der', new Uint8Array(17 * 1024 * 1024).fill(0x30));
+    expect(await fails(1, `${openAsBob} --in big.der --out r8.json`)).toBe('ERR_SDC_TOO_LARGE');
+    await s.write('huge.sdc', 'A'.repeat(24 * 1024 * 1024));
+    expect(await fails(1, `${openAsBob} --in huge.sdc --out r9.json`)).toBe('ERR_SDC_TOO_LARGE');
+    // The sender's certificate expired by then.
+    expect(await fails(1, `${openAsBob} --in c.der --out r10.json --attime 2100-01-01T00:00:00Z`)).toBe(
+      'ERR_SDC_UNTRUSTED_SIGNER',
+    );
     // Another expected recipient.
     expect(await fails(1, `${openAsBob} --in c.der --out r7.json --recipient hub`)).toBe('ERR_SDC_WRONG_RECIPIENT');
-    for (let i = 1; i <= 7; i++) await expect(stat(s.path(`r${i}.json`))).rejects.toThrow();
+    for (let i = 1; i <= 10; i++) await expect(stat(s.path(`r${i}.json`))).rejects.toThrow();
     const j = await semper(`${openAsBob} --in c.der --CAfile other-ca.pem --json`);
     expect(j.code).toBe(1);
     expect(JSON.parse(j.stdout)).toMatchObject({ opened: false, error: { code: 'ERR_SDC_UNTRUSTED_SIGNER' } });

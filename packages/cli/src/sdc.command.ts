@@ -86,8 +86,23 @@ function outForm(o: SealOptions): SdcForm {
 
 /** Reads a container in any form: `--inform`, else detected (armour line, MIME header, or DER). */
 async function readSdc(io: CliIo, file: string, form: SdcForm | undefined): Promise<Uint8Array> {
-  const { dearmorSdc, fromSmime } = await import('@semper/sdc');
-  const bytes = await readInput(io, file, MAX_SDC_INPUT);
+  const { dearmorSdc, fromSmime, SdcError } = await import('@semper/sdc');
+  let bytes: Uint8Array;
+  try {
+    bytes = await readInput(io, file, MAX_SDC_INPUT);
+  } catch (err) {
+    // Over the format's limit is the format's refusal (sdc open: exit code 1), not a file that cannot be read.
+    if (err instanceof SemperError && err.code === 'ERR_CLI_TOO_LARGE') {
+      throw new SdcError(
+        'ERR_SDC_TOO_LARGE',
+        `larger than the ${MAX_SDC_INPUT} bytes a container may have in any form`,
+        {
+          cause: err,
+        },
+      );
+    }
+    throw err;
+  }
   const head = Buffer.from(bytes.subarray(0, 64)).toString('latin1');
   const detected: SdcForm =
     form ?? (/^\s*-----BEGIN /.test(head) ? 'SDC' : /^[!-9;-~]+:/.test(head) && bytes[0] !== 0x30 ? 'SMIME' : 'DER');
