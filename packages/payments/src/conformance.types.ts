@@ -6,9 +6,10 @@ import type { PaymentRole, Purse } from './types.js';
 /**
  * What the conformance kit gives a fixture to build one side (payer or payee) of a payment.
  *
- * - `store`: the party's own store (PGlite in memory), the same one again after a simulated crash, so
- *   the module finds its persistent state (wallet, ledger) again; the `PaymentManager` keeps its
- *   records in it too (the module may add its own tables: use its own migrations);
+ * - `store`: the store the party's `PaymentManager` keeps its records in (an in-memory PGlite), the
+ *   same one again after a simulated crash, so the module finds its persistent state (wallet, ledger)
+ *   there again. It is SHARED: the payer, the payee and every test of the suite use one database (a
+ *   PGlite takes seconds to start), so key your module's tables by `party` (use your own migrations);
  * - `party`: the party id (`payer` or `payee`, suffixed per test) the purse must be owned by;
  * - `generation`: 0, then 1 after a simulated crash and restart.
  *
@@ -108,10 +109,11 @@ export interface ConformanceFixture {
  * ```ts
  * import type { ConformanceFactory } from '@semper/payments/testing';
  * declare const factory: ConformanceFactory;
- * const fixture = await factory();
+ * declare const suite: import('@semper/payments/testing').ConformanceSuiteEnvironment;
+ * const fixture = await factory(suite);
  * ```
  */
-export type ConformanceFactory = () => Promise<ConformanceFixture>;
+export type ConformanceFactory = (suite: ConformanceSuiteEnvironment) => Promise<ConformanceFixture>;
 
 /**
  * Options of `describePaymentModuleConformance`.
@@ -128,4 +130,18 @@ export type ConformanceFactory = () => Promise<ConformanceFixture>;
 export interface ConformanceOptions {
   readonly stepTimeoutMs?: number;
   readonly testTimeoutMs?: number;
+}
+
+/**
+ * What the kit gives a factory: the suite's shared store (see {@link ConformanceEnvironment}), for
+ * servers the fixture runs (a bank, a mint) to keep their tables in too.
+ *
+ * @example
+ * ```ts
+ * import type { ConformanceSuiteEnvironment } from '@semper/payments/testing';
+ * const f = async (suite: ConformanceSuiteEnvironment) => suite.store.query('select 1');
+ * ```
+ */
+export interface ConformanceSuiteEnvironment {
+  readonly store: Store;
 }

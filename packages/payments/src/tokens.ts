@@ -24,3 +24,15 @@ export const PAYMENT_MODULE: unique symbol = Symbol.for('semper.payments.Payment
  * ```
  */
 export const PAYMENT_MANAGER: unique symbol = Symbol.for('semper.payments.PaymentManager');
+
+/**
+ * The token of the `PaymentManagerOptions` that `register` puts in the container.
+ *
+ * @example
+ * ```ts
+ * import { PAYMENT_MANAGER_OPTIONS } from '@semper/payments';
+ * declare const child: import('tsyringe').DependencyContainer;
+ * child.register(PAYMENT_MANAGER_OPTIONS, { useValue: { party: 'alice' } });
+ * ```
+ */
+export const PAYMENT_MANAGER_OPTIONS: unique symbol = Symbol.for('semper.payments.PaymentManagerOptions');
