@@ -164,6 +164,7 @@ CREATE TABLE ecash_wallet_spends (
   digest     bytea       NOT NULL,
   request    jsonb       NOT NULL,
   status     text        NOT NULL CHECK (status IN ('pending', 'accepted', 'rejected')),
+  reason     text,
   created_at timestamptz NOT NULL,
   PRIMARY KEY (wallet, spend_id)
 );

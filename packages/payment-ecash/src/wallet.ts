@@ -3,7 +3,9 @@
 // and restores.
 import type { webcrypto } from 'node:crypto';
 import { type Clock, Money, newId, SystemClock } from '@semper/core';
+import { z } from 'zod';
 import { migrate, type Queryable, type Store } from '@semper/store';
+import { decryptWalletBackup, encryptWalletBackup } from './backup.js';
 import { importBlindRsaPublicKey, keyIdOf } from './blind-rsa.js';
 import { type Coin, createPlanchet, finalizeCoin, type Planchet, signEd25519 } from './coin.js';
 import { balanceDigest, spendDigest, withdrawDigest } from './digests.js';
@@ -13,6 +15,9 @@ import { callMint, type MintClient } from './mint.client.js';
 import {
   bytesOf,
   type DenominationKeyJSON,
+  encodeMessage,
+  MAX_COINS_PER_REQUEST,
+  parseMessage,
   type MintRequestOf,
   type MintResponseOf,
   type SpendRejectionReason,
@@ -261,6 +266,11 @@ export class EcashWallet {
     return new EcashWallet(options);
   }
 
+  /** The wallet's account at the mint, if it has one. */
+  get account(): WalletAccount | undefined {
+    return this.#account;
+  }
+
   /** The store the wallet keeps its coins in. */
   get store(): Store {
     return this.#store;
@@ -425,6 +435,12 @@ export class EcashWallet {
     let planchets = await this.#loadPlanchets(operation);
     if (planchets.length === 0) {
       planchets = await this.#makePlanchets(amount.amount);
+      if (planchets.length > MAX_COINS_PER_REQUEST) {
+        throw new EcashError(
+          'ERR_ECASH_INVALID_ARGUMENT',
+          `a withdrawal is at most ${MAX_COINS_PER_REQUEST} coins: withdraw in parts`,
+        );
+      }
       await this.#store.transaction((tx) => this.#savePlanchets(tx, operation, planchets));
     }
     const body = {
@@ -765,48 +781,17 @@ export class EcashWallet {
       [this.name],
     );
     for (const p of pending) {
-      const status = await callMint(this.#mint, { type: 'spend-status', spendDigest: toBase64Url(p.digest) });
-      if (status.status === 'accepted') {
-        await this.settleSpend(p.spend_id, status.response);
-        settled++;
-      } else if (options.reclaim) {
-        const request = (await this.#storedSpend(p.spend_id))!.request;
-        if (request.credit === null) {
-          // A refresh of our own: send it again (the mint answers a repeated spend once).
-          await this.settleSpend(p.spend_id, await callMint(this.#mint, request));
-          reclaimed++;
-          continue;
-        }
-        // A payee has the coins and has not deposited them: refresh them, which wins or loses the race
-        // against a late deposit at the mint, atomically.
-        const coins = (await this.coins('pending')).filter((c) => c.spendId === p.spend_id);
-        const refreshId = newId('rfr');
-        const refresh = await this.prepareSpend({
-          spendId: refreshId,
-          amount: Money.zero(this.currency),
-          payee: null,
-          coins,
-          reclaimFrom: p.spend_id,
-        });
-        const outcome = await this.settleSpend(refreshId, await callMint(this.#mint, refresh.request));
-        const late = await callMint(this.#mint, { type: 'spend-status', spendDigest: toBase64Url(p.digest) });
-        if (late.status === 'accepted') {
-          await this.settleSpend(p.spend_id, late.response);
+      if (!options.reclaim) {
+        const status = await callMint(this.#mint, { type: 'spend-status', spendDigest: toBase64Url(p.digest) });
+        if (status.status === 'accepted') {
+          await this.settleSpend(p.spend_id, status.response);
           settled++;
-        } else {
-          await this.#store.transaction(async (tx) => {
-            await tx.query('DELETE FROM ecash_wallet_planchets WHERE wallet = $1 AND operation = $2', [
-              this.name,
-              `spend:${p.spend_id}`,
-            ]);
-            await tx.query(`UPDATE ecash_wallet_spends SET status = 'rejected' WHERE wallet = $1 AND spend_id = $2`, [
-              this.name,
-              p.spend_id,
-            ]);
-          });
-          if (outcome.status === 'accepted') reclaimed++;
         }
+        continue;
       }
+      const outcome = await this.recoverSpend(p.spend_id);
+      if (outcome === 'accepted') settled++;
+      else if (outcome === 'reclaimed') reclaimed++;
     }
     const ops = await this.#store.query<{ operation: string }>(
       `SELECT DISTINCT operation FROM ecash_wallet_planchets WHERE wallet = $1 AND operation LIKE 'withdraw:%'`,
@@ -819,6 +804,68 @@ export class EcashWallet {
       withdrawals++;
     }
     return { settled, reclaimed, withdrawals };
+  }
+
+  /**
+   * Brings one spend to an end and says how it ended: `accepted` (the mint took it: settled, change
+   * unblinded), `reclaimed` (the mint never saw it: its coins were refreshed back into this wallet, so a
+   * late deposit by the payee is refused), the mint's rejection reason, or `unknown` (no such spend: its
+   * coins never left the wallet).
+   *
+   * @example
+   * ```ts
+   * const how = await wallet.recoverSpend('tx-1'); // 'accepted' | 'reclaimed' | 'double-spent' | …
+   * ```
+   */
+  async recoverSpend(spendId: string): Promise<'accepted' | 'reclaimed' | 'unknown' | SpendRejectionReason> {
+    const [row] = await this.#store.query<{ status: string; reason: string | null; digest: Uint8Array }>(
+      'SELECT status, reason, digest FROM ecash_wallet_spends WHERE wallet = $1 AND spend_id = $2',
+      [this.name, spendId],
+    );
+    if (!row) return 'unknown';
+    if (row.status === 'accepted') return 'accepted';
+    if (row.status === 'rejected')
+      return row.reason === 'reclaimed' ? 'reclaimed' : ((row.reason ?? 'invalid-coin') as SpendRejectionReason);
+    const digest = toBase64Url(row.digest);
+    const status = await callMint(this.#mint, { type: 'spend-status', spendDigest: digest });
+    if (status.status === 'accepted') {
+      await this.settleSpend(spendId, status.response);
+      return 'accepted';
+    }
+    const request = (await this.#storedSpend(spendId))!.request;
+    if (request.credit === null) {
+      // A refresh of our own: send it again (the mint answers a repeated spend once).
+      const settled = await this.settleSpend(spendId, await callMint(this.#mint, request));
+      return settled.status === 'accepted' ? 'accepted' : settled.reason;
+    }
+    // A payee has the coins and has not deposited them: refresh them. The refresh and a late deposit race
+    // at the mint, which lets exactly one of them have the coins.
+    const coins = (await this.coins('pending')).filter((c) => c.spendId === spendId);
+    const refreshId = newId('rfr');
+    const refresh = await this.prepareSpend({
+      spendId: refreshId,
+      amount: Money.zero(this.currency),
+      payee: null,
+      coins,
+      reclaimFrom: spendId,
+    });
+    await this.settleSpend(refreshId, await callMint(this.#mint, refresh.request));
+    const late = await callMint(this.#mint, { type: 'spend-status', spendDigest: digest });
+    if (late.status === 'accepted') {
+      await this.settleSpend(spendId, late.response);
+      return 'accepted';
+    }
+    await this.#store.transaction(async (tx) => {
+      await tx.query('DELETE FROM ecash_wallet_planchets WHERE wallet = $1 AND operation = $2', [
+        this.name,
+        `spend:${spendId}`,
+      ]);
+      await tx.query(
+        `UPDATE ecash_wallet_spends SET status = 'rejected', reason = 'reclaimed' WHERE wallet = $1 AND spend_id = $2`,
+        [this.name, spendId],
+      );
+    });
+    return 'reclaimed';
   }
 
   /**
@@ -841,22 +888,74 @@ export class EcashWallet {
   }
 
   /**
-   * Unblinds the mint's refund signatures into coins. Returns what they are worth.
+   * Unblinds the mint's refund signatures into coins and stores them. Returns the coins.
    *
    * @example
    * ```ts
-   * const refunded = await wallet.acceptRefund('rf-1', response.blindSignatures);
+   * const coins = await wallet.acceptRefund('rf-1', response.blindSignatures);
    * ```
    */
-  async acceptRefund(refundId: string, blindSignatures: readonly string[]): Promise<Money> {
+  async acceptRefund(refundId: string, blindSignatures: readonly string[]): Promise<Coin[]> {
     const operation = `refund:${refundId}`;
     const planchets = await this.#loadPlanchets(operation);
     if (planchets.length === 0) throw new EcashError('ERR_ECASH_INVALID_ARGUMENT', `no refund '${refundId}' pending`);
-    const coins = await this.#completePlanchets(operation, planchets, blindSignatures);
-    return Money.of(
-      coins.reduce((n, c) => n + c.value, 0n),
-      this.currency,
+    return this.#completePlanchets(operation, planchets, blindSignatures);
+  }
+
+  /**
+   * Hands coins over as bearer tokens (a refund's fresh coins for the payer): marks them spent here and
+   * returns them, private keys included. Whoever holds the bytes can spend the coins: the receiver
+   * should {@link EcashWallet.receiveCoins} them at once. The same `handoverId` again returns the same coins.
+   *
+   * @example
+   * ```ts
+   * const token = await wallet.handOver(coins, 'refund-1');
+   * ```
+   */
+  async handOver(coins: readonly Coin[], handoverId: string): Promise<Uint8Array> {
+    const spendId = `handover:${handoverId}`;
+    await this.#store.transaction(async (tx) => {
+      for (const c of coins) {
+        await tx.query(
+          `UPDATE ecash_wallet_coins SET status = 'spent', spend_id = $3 WHERE wallet = $1 AND coin_pub = $2 AND (status = 'unspent' OR spend_id = $3)`,
+          [this.name, c.coinPub, spendId],
+        );
+      }
+    });
+    const given = (await this.coins('spent')).filter((c) => c.spendId === spendId);
+    if (given.length !== coins.length)
+      throw new EcashError('ERR_ECASH_INSUFFICIENT_COINS', 'a coin to hand over is not unspent');
+    return encodeCoinToken(given);
+  }
+
+  /**
+   * Takes coins handed over by someone else (a refund) and refreshes them at once at the mint, so that
+   * only this wallet can spend what comes back. Coins the giver spent meanwhile are refused by the mint
+   * (`double-spent`), which the settlement reports.
+   *
+   * @example
+   * ```ts
+   * const settlement = await wallet.receiveCoins(token);
+   * if (settlement.status === 'accepted') console.log('got', settlement.change.toString());
+   * ```
+   */
+  async receiveCoins(token: Uint8Array): Promise<SpendSettlement> {
+    const coins = decodeCoinToken(token);
+    if (coins.some((c) => c.currency !== this.currency)) {
+      throw new EcashError('ERR_ECASH_MALFORMED_MESSAGE', `handed-over coins are not all ${this.currency}`);
+    }
+    await this.#store.transaction(async (tx) => {
+      for (const c of coins) await this.#insertCoin(tx, c);
+    });
+    const mine = (await this.coins()).filter((c) =>
+      coins.some((k) => toBase64Url(k.coinPub) === toBase64Url(c.coinPub)),
     );
+    const unspent = mine.filter((c) => c.status === 'unspent');
+    if (unspent.length === 0) {
+      // Every coin is one this wallet already spent (or handed over): nothing to receive.
+      return { status: 'rejected', spendId: 'none', reason: 'double-spent', lostCoins: coins.length, returnedCoins: 0 };
+    }
+    return (await this.refresh(unspent))!;
   }
 
   /** Drops the planchets of a refund that will not come. */
@@ -865,6 +964,44 @@ export class EcashWallet {
       this.name,
       `refund:${refundId}`,
     ]);
+  }
+
+  /**
+   * A passphrase-encrypted backup of the wallet (coins, planchets, pending spends and the account key).
+   *
+   * @example
+   * ```ts
+   * import { writeFile } from 'node:fs/promises';
+   * await writeFile('wallet.backup', await wallet.backup('correct horse battery staple'));
+   * ```
+   */
+  async backup(passphrase: string, options: { readonly iterations?: number } = {}): Promise<Uint8Array> {
+    return encryptWalletBackup(
+      { account: this.#account ?? null, snapshot: await this.snapshot() },
+      passphrase,
+      options,
+    );
+  }
+
+  /**
+   * Opens a wallet from a backup file: decrypts it (a wrong passphrase: `ERR_ECASH_BACKUP_DECRYPT`), then
+   * loads its coins into the wallet on `options.store`. The account key comes from the backup unless
+   * `options.account` is given.
+   *
+   * @example
+   * ```ts
+   * import { readFile } from 'node:fs/promises';
+   * const restored = await EcashWallet.restore({ store, mint: client, currency: 'EUR' }, await readFile('wallet.backup'), passphrase);
+   * ```
+   */
+  static async restore(options: WalletOptions, file: Uint8Array, passphrase: string): Promise<EcashWallet> {
+    const content = await decryptWalletBackup(file, passphrase);
+    const wallet = await EcashWallet.open({
+      ...options,
+      ...(options.account || !content.account ? {} : { account: content.account }),
+    });
+    await wallet.load(content.snapshot);
+    return wallet;
   }
 
   /** Everything the wallet holds, for a backup: coins not yet spent, planchets, spends still pending. */
@@ -978,6 +1115,54 @@ export class EcashWallet {
     });
     return { coins: added };
   }
+}
+
+const CoinTokenSchema = z.strictObject({
+  type: z.literal('semper-ecash-coins'),
+  coins: z
+    .array(
+      z.strictObject({
+        keyId: z.string().max(64),
+        currency: z.string().regex(/^[A-Z]{3}$/),
+        value: z.string().regex(/^[1-9][0-9]{0,17}$/),
+        coinPub: z.string().max(64),
+        coinPriv: z.string().max(128),
+        prefix: z.string().max(64),
+        signature: z.string().max(1400),
+      }),
+    )
+    .min(1)
+    .max(MAX_COINS_PER_REQUEST),
+});
+
+/** Coins as bearer bytes (JSON, binary fields base64url). */
+export function encodeCoinToken(coins: readonly Coin[]): Uint8Array {
+  return encodeMessage({
+    type: 'semper-ecash-coins',
+    coins: coins.map((c) => ({
+      keyId: c.keyId,
+      currency: c.currency,
+      value: c.value.toString(),
+      coinPub: toBase64Url(c.coinPub),
+      coinPriv: toBase64Url(c.coinPriv),
+      prefix: toBase64Url(c.prefix),
+      signature: toBase64Url(c.signature),
+    })),
+  });
+}
+
+/** Parses coin bearer bytes (untrusted): `EcashMessageError` when malformed. */
+export function decodeCoinToken(token: Uint8Array): Coin[] {
+  const parsed = parseMessage(CoinTokenSchema, token, 'coin token');
+  return parsed.coins.map((c) => ({
+    keyId: c.keyId,
+    currency: c.currency,
+    value: BigInt(c.value),
+    coinPub: bytesOf(c.coinPub),
+    coinPriv: bytesOf(c.coinPriv),
+    prefix: bytesOf(c.prefix),
+    signature: bytesOf(c.signature),
+  }));
 }
 
 /** A wallet's contents as plain JSON (binary fields base64url), the plaintext of a backup. */
