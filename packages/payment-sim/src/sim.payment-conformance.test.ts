@@ -1,0 +1,35 @@
+import { Money } from '@semper/core';
+import { describePaymentModuleConformance } from '@semper/payments/testing';
+import { SIM_STEPS, SimBank, SimPaymentModule } from './index.js';
+
+let banks = 0;
+
+describePaymentModuleConformance('payment-sim', async (suite) => {
+  // One bank per test, in the suite's store (banks are told apart by name).
+  banks += 1;
+  const bank = await SimBank.open({ store: suite.store, name: `bank-${banks}` });
+  const amount = Money.parse('12.00', 'EUR');
+  return {
+    amount,
+    party: async (env) => {
+      const module = new SimPaymentModule({ bank, bankTimeoutMs: 2_000 });
+      const account = `acc-${env.party}`;
+      await bank.openAccount({
+        id: account,
+        owner: env.party,
+        currency: 'EUR',
+        balance: env.role === 'payer' ? Money.parse('1000.00', 'EUR') : Money.zero('EUR'),
+      });
+      return { module, purse: await module.openPurse(env.party, { account }) };
+    },
+    faults: {
+      declineNext: () => bank.faults.declineNext(),
+      failNext: (role, step) => bank.faults.failNext(role, step),
+      crashSteps: SIM_STEPS.filter((s) =>
+        ['before-transfer', 'after-transfer', 'before-verify', 'after-verify'].includes(s.step),
+      ),
+      crashAt: (role, step) => bank.faults.crashAt(role, step),
+      clear: () => bank.faults.clear(),
+    },
+  };
+});
