@@ -1,6 +1,5 @@
 // Double spending is detected in 100% of attempts: sequentially (every coin of 200 spent twice) and
 // concurrently (50 coins each spent to two payees at the same time).
-import { Money } from '@semper/core';
 import { openStore } from '@semper/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eur, openPayeeAccount, openTestMint, openTestWallet, type TestMint } from './ecash.test-util.js';
@@ -154,6 +153,5 @@ describe('double spending', () => {
     };
     expect(await t.client.request(forged)).toMatchObject({ type: 'spend', status: 'rejected', reason: 'invalid-coin' });
     expect(await t.client.request(prepared.request)).toMatchObject({ type: 'spend', status: 'accepted' });
-    expect(Money.of(1n, 'EUR').currency).toBe('EUR');
   });
 });

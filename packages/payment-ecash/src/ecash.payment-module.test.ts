@@ -20,8 +20,8 @@ function peerPair(): {
   const queues = new Map<string, { items: Uint8Array[]; waiters: ((b: Uint8Array) => void)[] }>();
   const q = (to: PaymentRole, step: string) => {
     const k = `${to}:${step}`;
-    let v = queues.get(k);
-    if (!v) queues.set(k, (v = { items: [], waiters: [] }));
+    const v = queues.get(k) ?? { items: [], waiters: [] };
+    queues.set(k, v);
     return v;
   };
   const make = (self: PaymentRole, other: PaymentRole): PaymentPeer => ({

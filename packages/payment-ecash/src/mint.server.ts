@@ -253,6 +253,7 @@ export class EcashMint {
   async rotateKeys(): Promise<{ created: string[] }> {
     const now = this.#clock.now().getTime();
     const created: string[] = [];
+    const due: { currency: string; value: bigint; validFrom: number }[] = [];
     for (const { currency, values } of this.#denominations) {
       for (const value of values) {
         const keys = [...this.#keys.values()].filter((k) => k.info.currency === currency && k.value === value);
@@ -262,28 +263,33 @@ export class EcashMint {
         );
         if (newest && newest.withdrawUntil - now > this.#rotationLeadMs) continue;
         const validFrom = newest && newest.withdrawUntil > now ? newest.withdrawUntil - this.#rotationLeadMs : now;
-        const withdrawUntil = validFrom + this.#withdrawPeriodMs;
-        const pair = await generateBlindRsaKeyPair(this.#modulusBits);
-        await this.#store.query(
-          `INSERT INTO ecash_denomination_keys (key_id, currency, value, spki, pkcs8, valid_from, withdraw_until, deposit_until)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [
-            pair.keyId,
-            currency,
-            value,
-            pair.spki,
-            pair.pkcs8,
-            new Date(validFrom),
-            new Date(withdrawUntil),
-            new Date(withdrawUntil + this.#depositGraceMs),
-          ],
-        );
-        const [row] = await this.#store.query<KeyRow>('SELECT * FROM ecash_denomination_keys WHERE key_id = $1', [
-          pair.keyId,
-        ]);
-        await this.#cacheKey(row!);
-        created.push(pair.keyId);
+        due.push({ currency, value, validFrom });
       }
+    }
+    // Key generation runs in libuv's thread pool: all at once.
+    const pairs = await Promise.all(due.map(() => generateBlindRsaKeyPair(this.#modulusBits)));
+    for (const [i, { currency, value, validFrom }] of due.entries()) {
+      const pair = pairs[i]!;
+      const withdrawUntil = validFrom + this.#withdrawPeriodMs;
+      await this.#store.query(
+        `INSERT INTO ecash_denomination_keys (key_id, currency, value, spki, pkcs8, valid_from, withdraw_until, deposit_until)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          pair.keyId,
+          currency,
+          value,
+          pair.spki,
+          pair.pkcs8,
+          new Date(validFrom),
+          new Date(withdrawUntil),
+          new Date(withdrawUntil + this.#depositGraceMs),
+        ],
+      );
+      const [row] = await this.#store.query<KeyRow>('SELECT * FROM ecash_denomination_keys WHERE key_id = $1', [
+        pair.keyId,
+      ]);
+      await this.#cacheKey(row!);
+      created.push(pair.keyId);
     }
     return { created };
   }
