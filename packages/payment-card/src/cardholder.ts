@@ -1,10 +1,14 @@
-import { type Clock, type Money, SystemClock } from '@semper/core';
+import type { Channel } from '@semper/comms';
+import { type Clock, type Money, newId, SystemClock } from '@semper/core';
 import { Certificate, CryptoError, encryptData, type Identity, MalformedInputError } from '@semper/crypto';
 import { checkCardRole } from './card-pki.js';
 import { CardError, malformed } from './errors.js';
 import {
   type DeclineReason,
   encodeJson,
+  type GatewayResult,
+  gatewayResponseSchema,
+  sha256,
   fromB64,
   moneyFromJson,
   type PurchaseInit,
@@ -12,7 +16,8 @@ import {
   purchaseResponseSchema,
   toB64,
 } from './messages.js';
-import { type CardTrust, createDualSignature, openSignedJson } from './signed.js';
+import { CARD_CONTENT_TYPE, isCardErrorCode } from './gateway.server.js';
+import { type CardTrust, createDualSignature, openSignedJson, signJson } from './signed.js';
 
 /**
  * The card data the cardholder's device holds. Never logged, never sent in clear.
@@ -214,6 +219,50 @@ export class Cardholder {
         gateway,
       },
     };
+  }
+
+  /**
+   * Asks the gateway what became of a purchase (after a crash, when the merchant's answer never came): a
+   * request signed by the cardholder; the gateway answers only about authorizations this cardholder's
+   * certificate signed. Returns the gateway's result (`not-found` when there is none).
+   *
+   * @example
+   * ```ts
+   * const result = await cardholder.inquire({ channel, address: 'mem:gateway' }, 'shop-1', 'tx_1');
+   * if (result.status === 'authorized') console.log('the payment went through');
+   * ```
+   */
+  async inquire(
+    gateway: { readonly channel: Channel; readonly address: string; readonly timeoutMs?: number },
+    merchantId: string,
+    transactionId: string,
+  ): Promise<GatewayResult> {
+    const request = { v: 1, kind: 'card.gw.inquiry', operationId: newId('inquiry'), merchantId, transactionId };
+    const { signed, content } = await signJson(request, this.#o.identity);
+    let body: Uint8Array;
+    try {
+      const response = await gateway.channel.request(
+        gateway.address,
+        { contentType: CARD_CONTENT_TYPE, body: signed },
+        { timeoutMs: gateway.timeoutMs ?? 30_000 },
+      );
+      body = new Uint8Array(response.body);
+    } catch (err) {
+      throw new CardError('ERR_CARD_GATEWAY_UNAVAILABLE', 'the gateway did not answer the inquiry', { cause: err });
+    }
+    const { value } = await openSignedJson(body, gatewayResponseSchema, 'gateway response', {
+      trust: this.#o.trust.gateways,
+      at: this.#clock.now(),
+      role: 'gateway',
+    });
+    if (value.operationId !== request.operationId || value.requestDigest !== toB64(await sha256(content))) {
+      throw new CardError('ERR_CARD_PROTOCOL', 'the gateway response answers another request');
+    }
+    if (value.result.status === 'rejected') {
+      const code = isCardErrorCode(value.result.code) ? value.result.code : 'ERR_CARD_PROTOCOL';
+      throw new CardError(code, `the gateway rejected the inquiry: ${value.result.message}`);
+    }
+    return value.result;
   }
 
   /**

@@ -1,8 +1,8 @@
 import type { Channel, ReceiveOptions } from '@semper/comms';
-import { type Clock, type Money, SystemClock } from '@semper/core';
+import { type Clock, Money, SystemClock } from '@semper/core';
 import { type Certificate, CryptoError, decryptData, type Identity, MalformedInputError } from '@semper/crypto';
 import { migrate, type Queryable, type Store, sqlStateOf } from '@semper/store';
-import { checkCardRole } from './card-pki.js';
+import { cardRolesOf, checkCardRole } from './card-pki.js';
 import { CardError, type CardErrorCode, malformed } from './errors.js';
 import type { CardLogger } from './events.js';
 import { IssuerSimulator } from './issuer.js';
@@ -80,6 +80,7 @@ interface AuthorizationRow {
   amount: bigint;
   captured: bigint;
   refunded: bigint;
+  closed: boolean;
   status: 'authorized' | 'captured' | 'voided' | 'expired' | 'declined';
   decline_reason: string | null;
   auth_code: string | null;
@@ -245,11 +246,14 @@ export class PaymentGateway {
     let digest: Uint8Array;
     let signer: Certificate;
     try {
-      const opened = await openSignedJson(bytes, gatewayRequestSchema, 'gateway request', {
-        trust: this.#o.trust.merchants,
-        at,
-        role: 'merchant',
-      });
+      // Merchants sign requests; cardholders sign inquiries. Each role's chain goes to that role's trust.
+      const { cardholders, merchants } = this.#o.trust;
+      const trust: CardTrust = {
+        buildChain: (leaf, intermediates, when) =>
+          (cardRolesOf(leaf).includes('cardholder') ? cardholders : merchants).buildChain(leaf, intermediates, when),
+      };
+      const opened = await openSignedJson(bytes, gatewayRequestSchema, 'gateway request', { trust, at, role: null });
+      checkCardRole(opened.signer, opened.value.kind === 'card.gw.inquiry' ? 'cardholder' : 'merchant');
       req = opened.value;
       signer = opened.signer;
       digest = await sha256(opened.content);
@@ -257,6 +261,13 @@ export class PaymentGateway {
       return this.#reject('', await sha256(bytes), err);
     }
     try {
+      if (req.kind === 'card.gw.inquiry') {
+        return await this.#sign(
+          req.operationId,
+          digest,
+          await this.#inquiry(req.merchantId, req.transactionId, signer),
+        );
+      }
       const registered = this.#merchants.get(req.merchantId);
       if (registered === undefined || !registered.equals(signer)) {
         throw fault('ERR_CARD_UNKNOWN_MERCHANT', `merchant ${req.merchantId} is not registered with this certificate`);
@@ -300,6 +311,23 @@ export class PaymentGateway {
     } catch (err) {
       return this.#reject(req.operationId, digest, err);
     }
+  }
+
+  /**
+   * What the acquirer owes a merchant: captured minus refunded, over all its authorizations in `currency`.
+   *
+   * @example
+   * ```ts
+   * const owed = await gateway.merchantBalance('shop-1', 'EUR');
+   * ```
+   */
+  async merchantBalance(merchantId: string, currency: string): Promise<Money> {
+    const [row] = await this.#store.query<{ total: bigint | string | null }>(
+      `SELECT COALESCE(SUM(captured - refunded), 0)::bigint AS total FROM card_gateway_authorizations
+       WHERE merchant_id = $1 AND currency = $2`,
+      [merchantId, currency],
+    );
+    return Money.of(BigInt(row?.total ?? 0), currency);
   }
 
   /**
@@ -462,13 +490,18 @@ export class PaymentGateway {
             transactionId: row.transaction_id,
           };
         }
+        if (row.closed) throw fault('ERR_CARD_INVALID_STATE', 'the authorization was closed by a final capture');
         if (row.captured + amount.amount > row.amount) {
           throw fault('ERR_CARD_AMOUNT_EXCEEDS_AUTHORIZED', 'the captures would exceed the authorized amount');
         }
         await this.issuer.capture(`${req.merchantId}/${req.operationId}`, row.hold_id as string, amount, tx);
+        // A final capture releases what stays authorized (SET's capture of less than the authorization).
+        const final = req.final === true;
+        if (final) await this.issuer.release(`${req.merchantId}/${req.operationId}:release`, row.hold_id as string, tx);
         await tx.query(
-          `UPDATE card_gateway_authorizations SET captured = captured + $2, status = 'captured', updated_at = $3 WHERE authorization_id = $1`,
-          [row.authorization_id, amount.amount, now],
+          `UPDATE card_gateway_authorizations SET captured = captured + $2, status = 'captured', closed = $4, updated_at = $3
+           WHERE authorization_id = $1`,
+          [row.authorization_id, amount.amount, now, final],
         );
         return { status: 'captured', ...this.#view(await this.#row(tx, req.merchantId, row.authorization_id)) };
       }
@@ -500,7 +533,22 @@ export class PaymentGateway {
       }
       case 'card.gw.status':
         return this.#status(tx, req.merchantId, req.transactionId);
+      case 'card.gw.inquiry':
+        throw fault('ERR_CARD_PROTOCOL', 'an inquiry changes nothing');
     }
+  }
+
+  /** The cardholder's view: only an authorization its own certificate signed for. */
+  async #inquiry(merchantId: string, transactionId: string, signer: Certificate): Promise<GatewayResult> {
+    const holder = hex(await sha256(signer.der));
+    const [row] = await this.#store.query<{ cardholder_cert_sha256: Uint8Array | null }>(
+      `SELECT cardholder_cert_sha256 FROM card_gateway_authorizations WHERE merchant_id = $1 AND transaction_id = $2
+       ORDER BY (status <> 'declined') DESC, created_at DESC LIMIT 1`,
+      [merchantId, transactionId],
+    );
+    if (row?.cardholder_cert_sha256 == null || hex(row.cardholder_cert_sha256) !== holder)
+      return { status: 'not-found' };
+    return this.#status(this.#store, merchantId, transactionId);
   }
 
   #amountFor(row: AuthorizationRow, json: { amount: string; currency: string }): Money {

@@ -73,3 +73,11 @@ export {
 } from './messages.js';
 export { CARD_GATEWAY_MIGRATIONS, CARD_ISSUER_MIGRATIONS, CARD_MERCHANT_MIGRATIONS } from './migrations.js';
 export { type CardTrust, createDualSignature, dualSignatureDigests, verifyDualSignature } from './signed.js';
+export {
+  CARD_MODULE_ID,
+  CARD_STEPS,
+  CardPaymentModule,
+  type CardPaymentModuleOptions,
+  type CardPurse,
+  type CardPurseConfig,
+} from './card.payment-module.js';

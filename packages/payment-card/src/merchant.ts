@@ -124,6 +124,20 @@ export type SettlementOutcome =
     }
   | { readonly status: 'declined'; readonly transactionId: string; readonly reason: DeclineReason };
 
+/**
+ * Options of a capture, void or refund: the operation id (the idempotency key at the gateway; default a
+ * fresh one) and where this call's evidence goes (default the merchant's `evidence` option).
+ *
+ * @example
+ * ```ts
+ * const o: SettlementOptions = { operationId: 'tx_1.capture' };
+ * ```
+ */
+export interface SettlementOptions {
+  readonly operationId?: string;
+  readonly evidence?: CardEvidenceSink;
+}
+
 interface PaymentRow {
   transaction_id: string;
   currency: string;
@@ -192,13 +206,14 @@ export class CardMerchant {
   }
 
   async #evidence(
+    sink: CardEvidenceSink | undefined,
     transactionId: string,
     step: string,
     direction: 'sent' | 'received',
     peer: 'cardholder' | 'gateway',
     content: Uint8Array,
   ): Promise<void> {
-    await this.#o.evidence?.({ transactionId, step, direction, peer, content });
+    await (sink ?? this.#o.evidence)?.({ transactionId, step, direction, peer, content });
   }
 
   #emit(event: EventInput<CardEvent>): void {
@@ -214,6 +229,7 @@ export class CardMerchant {
    * ```
    */
   async createInit(o: {
+    readonly evidence?: CardEvidenceSink;
     readonly transactionId: string;
     readonly amount: Money;
     readonly description?: string;
@@ -252,7 +268,7 @@ export class CardMerchant {
       fields: { transactionId: o.transactionId, amount: o.amount.toString() },
     });
     this.#emit({ type: 'card.initiated', transactionId: o.transactionId, amount: o.amount.toString() });
-    await this.#evidence(o.transactionId, 'card.init', 'sent', 'cardholder', signed);
+    await this.#evidence(o.evidence, o.transactionId, 'card.init', 'sent', 'cardholder', signed);
     return signed;
   }
 
@@ -272,7 +288,7 @@ export class CardMerchant {
    */
   async handlePurchaseRequest(
     raw: Uint8Array,
-    o: { readonly capture?: boolean; readonly operationId?: string } = {},
+    o: { readonly capture?: boolean; readonly operationId?: string; readonly evidence?: CardEvidenceSink } = {},
   ): Promise<PurchaseOutcome> {
     const bytes = new Uint8Array(raw);
     const preq = decodeJson(bytes, purchaseRequestSchema, 'purchase request');
@@ -291,7 +307,7 @@ export class CardMerchant {
     }
     if (oi.nonce !== toB64(row.nonce))
       throw new CardError('ERR_CARD_MISMATCH', 'the order information answers another init');
-    await this.#evidence(oi.transactionId, 'card.purchase-request', 'received', 'cardholder', bytes);
+    await this.#evidence(o.evidence, oi.transactionId, 'card.purchase-request', 'received', 'cardholder', bytes);
     const oimd = await sha256(oiBytes);
     const pimd = fromB64(preq.pimd);
     const holder = await verifyDualSignature(fromB64(preq.dualSignature), {
@@ -337,7 +353,7 @@ export class CardMerchant {
       ],
     );
     const capture = o.capture ?? false;
-    const result = await this.#gateway(oi.transactionId, {
+    const result = await this.#gateway(o.evidence, oi.transactionId, {
       v: 1,
       kind: 'card.gw.authorize',
       operationId,
@@ -358,7 +374,10 @@ export class CardMerchant {
         fields: { transactionId: oi.transactionId, reason: result.reason },
       });
       this.#emit({ type: 'card.declined', transactionId: oi.transactionId, reason: result.reason });
-      const response = await this.#answer(oi.transactionId, oi.nonce, { status: 'declined', reason: result.reason });
+      const response = await this.#answer(o.evidence, oi.transactionId, oi.nonce, {
+        status: 'declined',
+        reason: result.reason,
+      });
       return { status: 'declined', transactionId: oi.transactionId, reason: result.reason, response };
     }
     if (result.status !== 'authorized' && result.status !== 'captured') {
@@ -388,7 +407,7 @@ export class CardMerchant {
     });
     if (result.status === 'captured')
       this.#emit({ type: 'card.captured', transactionId: oi.transactionId, amount: amount.toString() });
-    const response = await this.#answer(oi.transactionId, oi.nonce, {
+    const response = await this.#answer(o.evidence, oi.transactionId, oi.nonce, {
       status: result.status,
       authorizationId: result.authorizationId,
       authCode,
@@ -413,8 +432,12 @@ export class CardMerchant {
    * const r = await merchant.capture('tx_1', Money.parse('12.50', 'EUR'), { operationId: 'tx_1.capture' });
    * ```
    */
-  capture(transactionId: string, amount: Money, o: { readonly operationId?: string } = {}): Promise<SettlementOutcome> {
-    return this.#settle(transactionId, 'capture', amount, o.operationId);
+  capture(
+    transactionId: string,
+    amount: Money,
+    o: SettlementOptions & { readonly final?: boolean } = {},
+  ): Promise<SettlementOutcome> {
+    return this.#settle(transactionId, 'capture', amount, o);
   }
 
   /**
@@ -425,8 +448,8 @@ export class CardMerchant {
    * await merchant.void('tx_1');
    * ```
    */
-  void(transactionId: string, o: { readonly operationId?: string } = {}): Promise<SettlementOutcome> {
-    return this.#settle(transactionId, 'void', undefined, o.operationId);
+  void(transactionId: string, o: SettlementOptions = {}): Promise<SettlementOutcome> {
+    return this.#settle(transactionId, 'void', undefined, o);
   }
 
   /**
@@ -437,8 +460,8 @@ export class CardMerchant {
    * await merchant.refund('tx_1', Money.parse('2.50', 'EUR'));
    * ```
    */
-  refund(transactionId: string, amount: Money, o: { readonly operationId?: string } = {}): Promise<SettlementOutcome> {
-    return this.#settle(transactionId, 'refund', amount, o.operationId);
+  refund(transactionId: string, amount: Money, o: SettlementOptions = {}): Promise<SettlementOutcome> {
+    return this.#settle(transactionId, 'refund', amount, o);
   }
 
   /**
@@ -449,9 +472,9 @@ export class CardMerchant {
    * const result = await merchant.queryGateway('tx_1');
    * ```
    */
-  async queryGateway(transactionId: string): Promise<GatewayResult> {
+  async queryGateway(transactionId: string, o: { readonly evidence?: CardEvidenceSink } = {}): Promise<GatewayResult> {
     checkId(transactionId, 'transactionId');
-    return this.#gateway(transactionId, {
+    return this.#gateway(o.evidence, transactionId, {
       v: 1,
       kind: 'card.gw.status',
       operationId: newId('status'),
@@ -464,10 +487,10 @@ export class CardMerchant {
     transactionId: string,
     kind: 'capture' | 'void' | 'refund',
     amount: Money | undefined,
-    operationId: string | undefined,
+    o: SettlementOptions & { readonly final?: boolean },
   ): Promise<SettlementOutcome> {
     checkId(transactionId, 'transactionId');
-    const opId = checkId(operationId ?? newId('op'), 'operationId');
+    const opId = checkId(o.operationId ?? newId('op'), 'operationId');
     const [row] = await this.#store.query<PaymentRow>(
       'SELECT * FROM card_merchant_payments WHERE transaction_id = $1',
       [transactionId],
@@ -499,12 +522,15 @@ export class CardMerchant {
     const request: GatewayRequest =
       kind === 'void'
         ? { ...base, kind: 'card.gw.void' }
-        : {
-            ...base,
-            kind: kind === 'capture' ? 'card.gw.capture' : 'card.gw.refund',
-            amount: moneyToJson(amount as Money),
-          };
-    const result = await this.#gateway(transactionId, request);
+        : kind === 'capture'
+          ? {
+              ...base,
+              kind: 'card.gw.capture',
+              amount: moneyToJson(amount as Money),
+              ...(o.final ? { final: true } : {}),
+            }
+          : { ...base, kind: 'card.gw.refund', amount: moneyToJson(amount as Money) };
+    const result = await this.#gateway(o.evidence, transactionId, request);
     if (result.status === 'declined') {
       this.#log({ level: 'info', message: `${kind} declined`, fields: { transactionId, reason: result.reason } });
       return { status: 'declined', transactionId, reason: result.reason };
@@ -547,6 +573,7 @@ export class CardMerchant {
   }
 
   async #answer(
+    sink: CardEvidenceSink | undefined,
     transactionId: string,
     nonce: string,
     r: {
@@ -557,14 +584,18 @@ export class CardMerchant {
     },
   ): Promise<Uint8Array> {
     const { signed } = await signJson({ v: 1, kind: 'card.pres', transactionId, nonce, ...r }, this.#o.identity);
-    await this.#evidence(transactionId, 'card.purchase-response', 'sent', 'cardholder', signed);
+    await this.#evidence(sink, transactionId, 'card.purchase-response', 'sent', 'cardholder', signed);
     return signed;
   }
 
   /** Signs `request`, sends it to the gateway, checks the signed answer is the gateway's and answers it. */
-  async #gateway(transactionId: string, request: GatewayRequest): Promise<GatewayResult> {
+  async #gateway(
+    sink: CardEvidenceSink | undefined,
+    transactionId: string,
+    request: GatewayRequest,
+  ): Promise<GatewayResult> {
     const { signed, content } = await signJson(request, this.#o.identity);
-    await this.#evidence(transactionId, request.kind, 'sent', 'gateway', signed);
+    await this.#evidence(sink, transactionId, request.kind, 'sent', 'gateway', signed);
     let body: Uint8Array;
     try {
       const response = await this.#o.channel.request(

@@ -222,10 +222,21 @@ export const gatewayRequestSchema = z.discriminatedUnion('kind', [
       piEnvelope: b64(64 * 1024),
     })
     .strict(),
-  z.object({ ...gwBase, kind: z.literal('card.gw.capture'), authorizationId: id, amount: moneySchema }).strict(),
+  z
+    .object({
+      ...gwBase,
+      kind: z.literal('card.gw.capture'),
+      authorizationId: id,
+      amount: moneySchema,
+      /** The last capture: what stays authorized is released. */
+      final: z.boolean().optional(),
+    })
+    .strict(),
   z.object({ ...gwBase, kind: z.literal('card.gw.void'), authorizationId: id }).strict(),
   z.object({ ...gwBase, kind: z.literal('card.gw.refund'), authorizationId: id, amount: moneySchema }).strict(),
   z.object({ ...gwBase, kind: z.literal('card.gw.status'), transactionId: id }).strict(),
+  /** Signed by the cardholder: what became of its purchase `transactionId` at `merchantId` (after a crash). */
+  z.object({ ...gwBase, kind: z.literal('card.gw.inquiry'), transactionId: id }).strict(),
 ]);
 /** A gateway request, parsed. @example `const r: GatewayRequest = { v: 1, kind: 'card.gw.void', … };` */
 export type GatewayRequest = z.infer<typeof gatewayRequestSchema>;

@@ -85,6 +85,7 @@ CREATE TABLE card_gateway_authorizations (
   amount                 bigint      NOT NULL CHECK (amount > 0),
   captured               bigint      NOT NULL DEFAULT 0,
   refunded               bigint      NOT NULL DEFAULT 0,
+  closed                 boolean     NOT NULL DEFAULT false,
   status                 text        NOT NULL CHECK (status IN ('authorized', 'captured', 'voided', 'expired', 'declined')),
   decline_reason         text,
   auth_code              text,

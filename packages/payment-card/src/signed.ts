@@ -61,7 +61,7 @@ export async function openSignedJson<S extends z.ZodType>(
   bytes: Uint8Array,
   schema: S,
   what: string,
-  o: { readonly trust: CardTrust; readonly at: Date; readonly role: CardRole; readonly pinned?: Certificate },
+  o: { readonly trust: CardTrust; readonly at: Date; readonly role: CardRole | null; readonly pinned?: Certificate },
 ): Promise<OpenedSigned<z.infer<S>>> {
   if (!(bytes instanceof Uint8Array)) throw malformed(`${what}: not bytes`);
   if (bytes.length > MAX_MESSAGE_BYTES) throw malformed(`${what}: ${bytes.length} bytes, over the limit`);
@@ -72,7 +72,7 @@ export async function openSignedJson<S extends z.ZodType>(
     cryptoFault(err, what, 'ERR_CARD_BAD_SIGNATURE');
   }
   if (verified.signers.length !== 1) throw new CardError('ERR_CARD_BAD_SIGNATURE', `${what}: expected one signer`);
-  checkCardRole(verified.signer, o.role);
+  if (o.role !== null) checkCardRole(verified.signer, o.role);
   if (o.pinned !== undefined && !verified.signer.equals(o.pinned)) {
     throw new CardError(
       'ERR_CARD_BAD_SIGNATURE',
