@@ -268,6 +268,50 @@ describe('SdcPump', () => {
     await pump.stop();
   });
 
+  it('keeps trying to start receiving after transient faults (the server is not up yet), not after a bad login', async () => {
+    const { agencyTransport, hubTransport, mailbox } = setup();
+    let refusals = 3;
+    const receive = agencyTransport.receive;
+    agencyTransport.receive = async (...args) => {
+      if (refusals-- > 0) throw new CommsError('ERR_COMMS_UNAVAILABLE', 'connection refused');
+      return receive(...args);
+    };
+    const pump = new SdcPump({
+      mailbox,
+      transport: agencyTransport,
+      backoff: { initialDelayMs: 10, maxDelayMs: 40 },
+      intervalMs: 60_000,
+    });
+    await pump.start(); // does not reject: the outbox is served meanwhile
+    expect(pump.receiving).toBe(false);
+    await hubTransport.send({
+      id: 'late',
+      from: 'mem:hub',
+      to: 'mem:agency',
+      contentType: SDC_CONTENT_TYPE,
+      body: bytes('x'),
+    });
+    await waitUntil(() => mailbox.inbox.has('late'), 5000, 'the receiver to start at last');
+    expect(pump.receiving).toBe(true);
+    expect(pump.status).toMatchObject({ failures: 3, received: 1 });
+    await pump.stop();
+
+    const denied = setup();
+    denied.agencyTransport.receive = async () => {
+      throw new CommsError('ERR_COMMS_AUTH_FAILED', 'bad login');
+    };
+    const strict = new SdcPump({ mailbox: denied.mailbox, transport: denied.agencyTransport });
+    await expect(strict.start()).rejects.toMatchObject({ code: 'ERR_COMMS_AUTH_FAILED' });
+    await strict.stop();
+    const once = setup();
+    once.agencyTransport.receive = async () => {
+      throw new CommsError('ERR_COMMS_UNAVAILABLE', 'connection refused');
+    };
+    await expect(runPumpOnce({ mailbox: once.mailbox, transport: once.agencyTransport })).rejects.toMatchObject({
+      code: 'ERR_COMMS_UNAVAILABLE',
+    });
+  });
+
   it('refuses bad options with ERR_SDC_PUMP_INVALID_ARGUMENT', () => {
     const { agencyTransport, mailbox } = setup();
     for (const bad of [

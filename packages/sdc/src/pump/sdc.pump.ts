@@ -2,6 +2,7 @@ import {
   backoffDelay,
   CommsError,
   type HandlerResult,
+  isTransientError,
   type ReceivedMessage,
   type Receiver,
   type ReceiveOptions,
@@ -45,6 +46,12 @@ export interface SdcPumpOptions {
   readonly backoff?: Omit<RetryPolicy, 'attempts'>;
   /** Whether to take containers in from the transport (default `true`); `false` only sends. */
   readonly receive?: boolean;
+  /**
+   * When the transport cannot start receiving for a transient reason (`ERR_COMMS_UNAVAILABLE`, a timeout: the
+   * mail server is not up yet), keep trying with the backoff while the outbox is served (default `true`);
+   * `false`: `start()` rejects. A permanent fault (a bad login) always rejects.
+   */
+  readonly retryReceiveStart?: boolean;
   /** Passed to `transport.receive` (`concurrency` 1 by default: containers handed in in arrival order). */
   readonly receiveOptions?: Pick<ReceiveOptions, 'concurrency' | 'redelivery' | 'drainTimeoutMs'>;
   /**
@@ -250,6 +257,9 @@ export class SdcPump {
   readonly #status: BehaviorSubject<SdcPumpStatus>;
   readonly #subscriptions: Subscription[] = [];
   #receiver: Receiver | undefined;
+  readonly #retryReceiveStart: boolean;
+  #receiveTimer: NodeJS.Timeout | undefined;
+  #receiveFailures = 0;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<SdcPumpRun> | undefined;
   #again = false;
@@ -284,6 +294,7 @@ export class SdcPump {
     }
     this.#runAfterIntake = after;
     this.#receive = options.receive ?? true;
+    this.#retryReceiveStart = options.retryReceiveStart ?? true;
     this.#receiveOptions = options.receiveOptions;
     this.#closeTransport = options.closeTransport ?? false;
     this.#clock = options.clock ?? new SystemClock();
@@ -331,13 +342,38 @@ export class SdcPump {
       }),
     );
     await this.#transport.open();
-    if (this.#receive) {
+    if (this.#receive) await this.#startReceiver(true);
+    this.#schedule(0);
+  }
+
+  async #startReceiver(first: boolean): Promise<void> {
+    if (this.#stopped) return;
+    try {
       this.#receiver = await this.#transport.receive((m) => this.#intake(m), {
         concurrency: 1,
         ...this.#receiveOptions,
       });
+      this.#receiveFailures = 0;
+      if (this.#stopped) await this.#receiver.close(); // stopped while it was starting
+    } catch (err) {
+      if (!this.#retryReceiveStart || !isTransientError(err)) {
+        if (first) throw err;
+        this.#update({ failures: this.status.failures + 1, lastError: faultOf(err) });
+        return; // a permanent fault after a transient one: reported, no more tries
+      }
+      this.#receiveFailures++;
+      this.#update({ failures: this.status.failures + 1, lastError: faultOf(err) });
+      const delay = backoffDelay(this.#receiveFailures, this.#backoff, this.#random);
+      this.#receiveTimer = setTimeout(() => {
+        this.#receiveTimer = undefined;
+        void this.#startReceiver(false);
+      }, delay);
     }
-    this.#schedule(0);
+  }
+
+  /** Whether the receiver runs (false while a transient fault keeps it from starting). */
+  get receiving(): boolean {
+    return this.#receiver?.active ?? false;
   }
 
   /** Runs as soon as possible (after the run in progress, if one is). */
@@ -389,6 +425,8 @@ export class SdcPump {
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    clearTimeout(this.#receiveTimer);
+    this.#receiveTimer = undefined;
     await this.#running?.catch(() => undefined);
     await this.#receiver?.close();
     if (this.#closeTransport) await this.#transport.close();
@@ -562,7 +600,7 @@ export async function runPumpOnce(options: RunPumpOnceOptions): Promise<SdcPumpS
   if (!Number.isSafeInteger(settleMs) || settleMs < 0) {
     throw new SdcPumpError('ERR_SDC_PUMP_INVALID_ARGUMENT', 'settleMs is a number of ms');
   }
-  const pump = new SdcPump({ ...options, intervalMs: 2 ** 31 - 1 });
+  const pump = new SdcPump({ retryReceiveStart: false, ...options, intervalMs: 2 ** 31 - 1 });
   const subscription = options.onStatus ? pump.status$.subscribe(options.onStatus) : undefined;
   try {
     await pump.start();
