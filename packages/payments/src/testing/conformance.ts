@@ -257,10 +257,15 @@ export function describePaymentModuleConformance(
       it('a module without two-phase is not negotiated for an authorization', { timeout }, async (ctx: Ctx) => {
         const w = await world();
         if (capabilities(w).twoPhase) ctx.skip('the module is two-phase');
-        const { payee } = await w.pay(w.fixture.amount, { mode: 'authorize' });
-        const result = value(payee, 'the payee');
+        const result = await w.payee.manager.requestPayment({
+          to: w.payer.address,
+          amount: w.fixture.amount,
+          mode: 'authorize',
+          idempotencyKey: 'authorize-without-two-phase',
+        });
         expect(result.status).toBe('cancelled');
         if (result.status === 'cancelled') expect(result.reason).toBe('no-acceptable-module');
+        expect(w.payer.manager.pendingRequests(), 'no request was sent').toEqual([]);
       });
 
       it('full refund: the payee refunds everything and the payer gets it back', { timeout }, async (ctx: Ctx) => {
