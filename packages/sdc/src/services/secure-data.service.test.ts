@@ -386,10 +386,30 @@ describe('SecureDataService', () => {
 
   it('receipts and errors that answer nothing are rejected as unsolicited', async () => {
     const fake = await craft(hub, a, 'receipt', { for: 'sdc_nothing', digest: 'A'.repeat(43), rows: 3 });
-    const [d] = await a.service.deliveries();
-    const wrongDigest = await craft(hub, a, 'receipt', { for: d?.containerId, digest: 'A'.repeat(43), rows: 3 });
+    const { containerId } = await a.service.sendMessage(hub.id, 'ping');
+    const wrongDigest = await craft(
+      hub,
+      a,
+      'receipt',
+      { for: containerId, digest: 'A'.repeat(43), rows: 0 },
+      { inReplyTo: containerId },
+    );
+    const otherFor = await craft(
+      hub,
+      a,
+      'error',
+      { for: 'sdc_other', code: 'ERR_X', reason: 'x' },
+      { inReplyTo: containerId },
+    );
+    const badBody = await craft(hub, a, 'error', { for: containerId, code: 42 }, { inReplyTo: containerId });
     expect(await a.service.receive(fake)).toMatchObject({ status: 'rejected', code: 'ERR_SDC_UNSOLICITED' });
     expect(await a.service.receive(wrongDigest)).toMatchObject({ status: 'rejected', code: 'ERR_SDC_UNSOLICITED' });
+    expect(await a.service.receive(otherFor)).toMatchObject({ status: 'rejected', code: 'ERR_SDC_UNSOLICITED' });
+    expect(await a.service.receive(badBody)).toMatchObject({ status: 'rejected', code: 'ERR_SDC_BODY_INVALID' });
+    expect(await a.service.outbox.pending(10, hub.id)).toHaveLength(1); // only the message: nothing answered
+    const outcomes = await net.deliverAll();
+    expect(outcomes.map((o) => (o.status === 'accepted' ? o.type : o.status))).toEqual(['message', 'receipt']);
+    expect((await a.service.deliveries()).find((d) => d.containerId === containerId)?.outcome).toBe('applied');
   });
 
   it('a crash between the steps of a transaction leaves nothing half applied', async () => {

@@ -15,11 +15,19 @@ import {
   sdcPartyId,
   sealSdc,
 } from '../format/index.js';
-import { decodeRecordSet, encodeRecordSet, parseBody, type RecordSet, recordColumnsOf } from './bodies.js';
+import {
+  type DecodedRecordSet,
+  decodeRecordSet,
+  encodeRecordSet,
+  parseBody,
+  type RecordSet,
+  recordColumnsOf,
+  type SdcBodies,
+} from './bodies.js';
 import { SdcServiceError, type SdcServiceErrorCode } from './errors.js';
 import { SdcInbox, SdcOutbox } from './mailbox.js';
 import { SDC_MIGRATIONS } from './migrations.js';
-import { compileQuery, type SdcAllowList, type SdcQuery } from './query.js';
+import { type CompiledQuery, compileQuery, type SdcAllowList, type SdcQuery } from './query.js';
 import {
   defineTable,
   quoteIdentifier,
@@ -513,22 +521,12 @@ export class SecureDataService {
     });
   }
 
-  /**
-   * Processes the inbox: each pending entry through {@link receive}, then marked processed with its
-   * outcome. Returns the outcomes, in order. A store fault stops the loop (thrown): the entry stays pending.
-   *
-   * @example
-   * ```ts
-   * const outcomes = await hub.processInbox();
-   * console.log(outcomes.filter((o) => o.status === 'accepted').length);
-   * ```
-   */
   async processInbox(limit = 100): Promise<IntakeOutcome[]> {
-    const out: IntakeOutcome[] = [];
-    for (const e of await this.inbox.pending(limit)) {
-      const r = await this.receive(e.bytes, { source: e.source });
+    const entries = await this.inbox.pending(limit);
+    const out = await this.receiveMany(entries.map((e) => ({ bytes: e.bytes, source: e.source })));
+    for (const [i, e] of entries.entries()) {
+      const r = out[i] as IntakeOutcome;
       await this.inbox.markProcessed(e.inboxId, r.status, 'code' in r ? r.code : null, this.#clock.now());
-      out.push(r);
     }
     return out;
   }
@@ -536,7 +534,7 @@ export class SecureDataService {
   /**
    * The intake: checks one container and applies it exactly once (see {@link IntakeOutcome}). Never throws
    * for anything in the container; throws only when the store itself fails (then nothing was applied and
-   * the container should be offered again).
+   * the container should be offered again). The outcome is logged before it is returned.
    *
    * @example
    * ```ts
@@ -545,17 +543,51 @@ export class SecureDataService {
    * ```
    */
   async receive(bytes: Uint8Array, o: { readonly source?: string } = {}): Promise<IntakeOutcome> {
-    const copy = new Uint8Array(bytes instanceof Uint8Array ? bytes : new Uint8Array(0));
-    const digest = sha256(copy);
-    const ctx: Ctx = { digest, source: o.source ?? null };
+    const [r] = await this.receiveMany([{ bytes, source: o.source }]);
+    return r as IntakeOutcome;
+  }
+
+  /**
+   * {@link receive} for several containers, in order; the rejections' log lines are written together,
+   * before it returns (accepted and refused containers are logged in the transaction that applies or
+   * answers them).
+   *
+   * @example
+   * ```ts
+   * const outcomes = await hub.receiveMany(files.map((f) => ({ bytes: f.bytes, source: f.name })));
+   * ```
+   */
+  async receiveMany(
+    inputs: readonly { readonly bytes: Uint8Array; readonly source?: string }[],
+  ): Promise<IntakeOutcome[]> {
+    const out: IntakeOutcome[] = [];
+    const rejected: LogLine[] = [];
     try {
-      return await this.#intake(copy, ctx);
-    } catch (e) {
-      if (e instanceof Rejection) return this.#reject(ctx, e.code, e.reason);
-      if (isStoreFault(e)) throw e;
-      if (e instanceof SemperError) return this.#reject(ctx, e.code, e.message);
-      return this.#reject(ctx, 'ERR_SDC_INTAKE_FAILED', 'the intake failed on this container');
+      for (const input of inputs) {
+        const bytes = input?.bytes;
+        const copy = new Uint8Array(bytes instanceof Uint8Array ? bytes : new Uint8Array(0));
+        const ctx: Ctx = { digest: sha256(copy), source: input?.source?.slice(0, 500) ?? null };
+        let r: IntakeOutcome;
+        try {
+          r = await this.#intake(copy, ctx);
+        } catch (e) {
+          if (!(e instanceof Rejection) && isStoreFault(e)) throw e;
+          const [code, reason] =
+            e instanceof Rejection
+              ? [e.code, e.reason]
+              : e instanceof SemperError
+                ? [e.code, e.message]
+                : ['ERR_SDC_INTAKE_FAILED', 'the intake failed on this container'];
+          rejected.push(this.#line(ctx, 'rejected', code, reason, null));
+          const h = ctx.header;
+          r = { status: 'rejected', code, reason, ...(h === undefined ? {} : { containerId: h.id, sender: h.sender }) };
+        }
+        out.push(r);
+      }
+    } finally {
+      await this.#writeLog(this.store, rejected);
     }
+    return out;
   }
 
   async #intake(bytes: Uint8Array, ctx: Ctx): Promise<IntakeOutcome> {
@@ -566,8 +598,6 @@ export class SecureDataService {
       throw new Rejection('ERR_SDC_WRONG_RECIPIENT', 'the container is addressed to another party');
     }
     if (!this.#peers.has(clear.sender)) throw new Rejection('ERR_SDC_UNKNOWN_SENDER', 'the sender is not a known peer');
-    const seen = await this.#seen(clear, ctx);
-    if (seen !== undefined) return seen;
     // 2. Decrypt, verify the signature and the signer's chain (trust, revocation), compare the headers.
     const opened = await openSdc(bytes, {
       identity: this.#o.identity,
@@ -578,21 +608,23 @@ export class SecureDataService {
     });
     ctx.header = opened.header;
     const h = opened.header;
-    // 3. Fresh? (checked again, under a lock, in the transaction that applies.)
+    // 3. Seen before (a duplicate, a refusal delivered again, or a replay)? Fresh?
+    const seen = await this.#seen(h, ctx);
+    if (seen !== undefined) return seen;
     await this.#checkFresh(this.store, h, false);
     // 4. Apply, or refuse with an error container.
     try {
-      await this.#preflight(opened);
-      return await this.store.transaction(async (tx) => this.#apply(tx, opened, ctx));
+      const prepared = await this.#preflight(opened);
+      return await this.store.transaction(async (tx) => this.#apply(tx, opened, prepared, ctx));
     } catch (e) {
       if (e instanceof SdcServiceError && REFUSALS.has(e.code)) return this.#refuse(h, ctx, e.code, e.message);
-      if (e instanceof StoreQueryError && !isStoreFault(e)) {
-        return this.#refuse(h, ctx, 'ERR_SDC_BAD_ROW', 'a row does not fit the table');
-      }
       if (e instanceof StoreQueryError && e.sqlState === '23505') {
         // Another intake applied the same container meanwhile: it is a duplicate now.
         const again = await this.#seen(h, ctx);
         if (again !== undefined) return again;
+      }
+      if (e instanceof StoreQueryError && !isStoreFault(e)) {
+        return this.#refuse(h, ctx, 'ERR_SDC_BAD_ROW', 'a row does not fit the table');
       }
       throw e;
     }
@@ -600,21 +632,35 @@ export class SecureDataService {
 
   /** A container seen before: the same bytes applied (duplicate: answer again) or refused (refuse again), or a replay. */
   async #seen(h: SdcHeader, ctx: Ctx): Promise<IntakeOutcome | undefined> {
-    const [prev] = await this.store.query<{ sender: string; digest: Uint8Array; answer_id: string | null }>(
-      'SELECT sender, digest, answer_id FROM sdc_received WHERE container_id = $1',
-      [h.id],
+    const [prev] = await this.store.query<{
+      src: string;
+      sender: string;
+      digest: Uint8Array;
+      answer_id: string | null;
+      code: string | null;
+      reason: string | null;
+    }>(
+      `(SELECT 'received' AS src, sender, digest, answer_id, NULL::text AS code, NULL::text AS reason
+          FROM sdc_received WHERE container_id = $1)
+       UNION ALL
+       (SELECT 'refused', sender, digest, answer_id, code, reason FROM sdc_intake_log
+          WHERE container_id = $1 AND sender = $2 AND status = 'refused' AND digest = $3 AND answer_id IS NOT NULL
+          ORDER BY log_id LIMIT 1)
+       ORDER BY 1 LIMIT 1`,
+      [h.id, h.sender, ctx.digest],
     );
-    if (prev !== undefined) {
-      if (prev.sender !== h.sender || !equal(prev.digest, ctx.digest)) {
-        throw new Rejection('ERR_SDC_REPLAY', 'a container with this id was applied before, with other content');
+    if (prev === undefined) return undefined;
+    if (prev.src === 'received' && (prev.sender !== h.sender || !equal(prev.digest, ctx.digest))) {
+      throw new Rejection('ERR_SDC_REPLAY', 'a container with this id was applied before, with other content');
+    }
+    return this.store.transaction(async (tx) => {
+      if (prev.answer_id !== null) {
+        await tx.query('UPDATE sdc_outbox SET sent_at = NULL, queued_at = $2 WHERE container_id = $1', [
+          prev.answer_id,
+          this.#clock.now(),
+        ]);
       }
-      return this.store.transaction(async (tx) => {
-        if (prev.answer_id !== null) {
-          await tx.query('UPDATE sdc_outbox SET sent_at = NULL, queued_at = $2 WHERE container_id = $1', [
-            prev.answer_id,
-            this.#clock.now(),
-          ]);
-        }
+      if (prev.src === 'received') {
         await this.#log(tx, ctx, 'duplicate', null, 'applied before: answered again', prev.answer_id);
         return {
           status: 'duplicate' as const,
@@ -622,32 +668,19 @@ export class SecureDataService {
           sender: h.sender,
           ...(prev.answer_id === null ? {} : { answerId: prev.answer_id }),
         };
-      });
-    }
-    const [refused] = await this.store.query<{ answer_id: string; code: string; reason: string }>(
-      `SELECT answer_id, code, reason FROM sdc_intake_log
-       WHERE container_id = $1 AND sender = $2 AND status = 'refused' AND digest = $3 AND answer_id IS NOT NULL
-       ORDER BY log_id LIMIT 1`,
-      [h.id, h.sender, ctx.digest],
-    );
-    if (refused !== undefined) {
-      return this.store.transaction(async (tx) => {
-        await tx.query('UPDATE sdc_outbox SET sent_at = NULL, queued_at = $2 WHERE container_id = $1', [
-          refused.answer_id,
-          this.#clock.now(),
-        ]);
-        await this.#log(tx, ctx, 'refused', refused.code, refused.reason, refused.answer_id);
-        return {
-          status: 'refused' as const,
-          containerId: h.id,
-          sender: h.sender,
-          code: refused.code,
-          reason: refused.reason,
-          answerId: refused.answer_id,
-        };
-      });
-    }
-    return undefined;
+      }
+      const code = prev.code ?? 'ERR_SDC_BODY_INVALID';
+      const reason = prev.reason ?? 'refused before';
+      await this.#log(tx, ctx, 'refused', code, reason, prev.answer_id);
+      return {
+        status: 'refused' as const,
+        containerId: h.id,
+        sender: h.sender,
+        code,
+        reason,
+        answerId: prev.answer_id as string,
+      };
+    });
   }
 
   /** Rejects a sequence not above the last one applied from the sender (`lock`: in the applying transaction). */
@@ -667,18 +700,34 @@ export class SecureDataService {
     }
   }
 
-  /** What is checked before the transaction: the body's schema and the sender's access (which uses the store). */
-  async #preflight(opened: OpenedSdc): Promise<void> {
+  /**
+   * What is checked before the transaction: the body's schema, the sender's access (which uses the store),
+   * the record set against the table, the query against the allow-list. A refusal here starts no transaction.
+   */
+  async #preflight(opened: OpenedSdc): Promise<Prepared> {
     const h = opened.header;
     if (h.type === 'export') {
-      await this.#authorize(h.sender, 'sdc.export', parseBody('export', opened.body).recordSet.table);
-    } else if (h.type === 'import-request') {
+      const body = parseBody('export', opened.body);
+      const table = body.recordSet.table;
+      await this.#authorize(h.sender, 'sdc.export', table);
+      const allowed = this.#o.allow?.export;
+      const decoded = decodeRecordSet(
+        body.recordSet as RecordSet,
+        this.#tables.get(table),
+        allowed !== undefined && Object.hasOwn(allowed, table) ? allowed[table] : undefined,
+      );
+      return { type: 'export', decoded };
+    }
+    if (h.type === 'import-request') {
       const q = parseBody('import-request', opened.body).query;
       await this.#authorize(h.sender, 'sdc.import', typeof q.table === 'string' ? q.table : '');
+      return { type: 'import-request', query: compileQuery(q, this.#o.allow ?? {}, this.tables, h.sender) };
     }
+    if (h.type === 'message') return { type: 'message', body: parseBody('message', opened.body) };
+    return { type: 'answer' };
   }
 
-  async #apply(tx: Queryable, opened: OpenedSdc, ctx: Ctx): Promise<IntakeOutcome> {
+  async #apply(tx: Queryable, opened: OpenedSdc, prepared: Prepared, ctx: Ctx): Promise<IntakeOutcome> {
     const h = opened.header;
     const sequence = BigInt(h.sequence);
     await this.#checkFresh(tx, h, true);
@@ -688,14 +737,8 @@ export class SecureDataService {
     let code: string | null = null;
     switch (h.type) {
       case 'export': {
-        const body = parseBody('export', opened.body);
-        const table = body.recordSet.table;
-        const allowed = this.#o.allow?.export;
-        const decoded = decodeRecordSet(
-          body.recordSet as RecordSet,
-          this.#tables.get(table),
-          allowed !== undefined && Object.hasOwn(allowed, table) ? allowed[table] : undefined,
-        );
+        if (prepared.type !== 'export') throw new SdcServiceError('ERR_SDC_INTAKE_FAILED', 'not prepared');
+        const decoded = prepared.decoded;
         rows = await this.#insert(tx, decoded.table, decoded.columns, decoded.rows);
         await this.#fault('apply:rows-inserted');
         answerId = (await this.#send(tx, peer, 'receipt', { for: h.id, digest: b64url(ctx.digest), rows }, h.id)).id;
@@ -703,7 +746,8 @@ export class SecureDataService {
         break;
       }
       case 'message': {
-        const body = parseBody('message', opened.body);
+        if (prepared.type !== 'message') throw new SdcServiceError('ERR_SDC_INTAKE_FAILED', 'not prepared');
+        const body = prepared.body;
         await tx.query(
           'INSERT INTO sdc_messages (container_id, sender, subject, text, received_at) VALUES ($1, $2, $3, $4, $5)',
           [h.id, h.sender, body.subject ?? null, body.text, this.#clock.now()],
@@ -713,8 +757,8 @@ export class SecureDataService {
         break;
       }
       case 'import-request': {
-        const body = parseBody('import-request', opened.body);
-        const q = compileQuery(body.query, this.#o.allow ?? {}, this.tables, h.sender);
+        if (prepared.type !== 'import-request') throw new SdcServiceError('ERR_SDC_INTAKE_FAILED', 'not prepared');
+        const q = prepared.query;
         const found = await tx.query<Record<string, unknown>>(q.sql, q.params);
         const truncated = found.length > q.limit;
         const recordSet = encodeRecordSet(q.table, recordColumnsOf(q.columns, q.table), found.slice(0, q.limit));
@@ -730,8 +774,9 @@ export class SecureDataService {
         break;
       }
       case 'import-response': {
-        const body = parseBody('import-response', opened.body);
+        // An answer: to a request of ours, still waiting, first (anything else is unsolicited, unanswered).
         const d = await this.#delivery(tx, h, h.inReplyTo, 'import-request');
+        const body = parseBody('import-response', opened.body);
         if (d.table_name !== body.recordSet.table) {
           throw new SdcServiceError('ERR_SDC_SCHEMA_MISMATCH', 'the response is for another table than the request');
         }
@@ -749,11 +794,10 @@ export class SecureDataService {
         break;
       }
       case 'receipt': {
-        const body = parseBody('receipt', opened.body);
-        if (h.inReplyTo !== undefined && h.inReplyTo !== body.for) {
-          throw new Rejection('ERR_SDC_UNSOLICITED', 'the receipt names two different containers');
-        }
-        const d = await this.#delivery(tx, h, body.for, undefined);
+        // Receipts and errors are never answered: whatever is wrong with one is a rejection.
+        const d = await this.#delivery(tx, h, h.inReplyTo, undefined);
+        const body = rejectInvalid(() => parseBody('receipt', opened.body));
+        if (body.for !== d.container_id) throw new Rejection('ERR_SDC_UNSOLICITED', 'the receipt names two containers');
         const [sent] = await tx.query<{ bytes: Uint8Array }>('SELECT bytes FROM sdc_outbox WHERE container_id = $1', [
           d.container_id,
         ]);
@@ -765,11 +809,9 @@ export class SecureDataService {
         break;
       }
       case 'error': {
-        const body = parseBody('error', opened.body);
-        if (h.inReplyTo !== undefined && h.inReplyTo !== body.for) {
-          throw new Rejection('ERR_SDC_UNSOLICITED', 'the error names two different containers');
-        }
-        const d = await this.#delivery(tx, h, body.for, undefined);
+        const d = await this.#delivery(tx, h, h.inReplyTo, undefined);
+        const body = rejectInvalid(() => parseBody('error', opened.body));
+        if (body.for !== d.container_id) throw new Rejection('ERR_SDC_UNSOLICITED', 'the error names two containers');
         code = body.code;
         if (d.type === 'export' && d.table_name !== null && d.numeros !== null && this.#tables.has(d.table_name)) {
           // The other side applied nothing: the rows are exportable again.
@@ -899,15 +941,27 @@ export class SecureDataService {
     });
   }
 
-  async #reject(ctx: Ctx, code: string, reason: string): Promise<IntakeOutcome> {
-    await this.#log(this.store, ctx, 'rejected', code, reason, null);
+  #line(
+    ctx: Ctx,
+    status: IntakeLogEntry['status'],
+    code: string | null,
+    reason: string | null,
+    answerId: string | null,
+  ): LogLine {
     const h = ctx.header;
-    return {
-      status: 'rejected',
+    return [
+      this.#clock.now(),
+      ctx.source,
+      h?.id ?? null,
+      h?.sender ?? null,
+      h === undefined ? null : BigInt(h.sequence),
+      h?.type ?? null,
+      status,
       code,
-      reason,
-      ...(h === undefined ? {} : { containerId: h.id, sender: h.sender }),
-    };
+      reason === null ? null : reason.slice(0, 1000),
+      answerId,
+      ctx.digest,
+    ];
   }
 
   async #log(
@@ -918,24 +972,24 @@ export class SecureDataService {
     reason: string | null,
     answerId: string | null,
   ): Promise<void> {
-    const h = ctx.header;
-    await db.query(
-      `INSERT INTO sdc_intake_log (at, source, container_id, sender, sequence, type, status, code, reason, answer_id, digest)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [
-        this.#clock.now(),
-        ctx.source,
-        h?.id ?? null,
-        h?.sender ?? null,
-        h === undefined ? null : BigInt(h.sequence),
-        h?.type ?? null,
-        status,
-        code,
-        reason === null ? null : reason.slice(0, 1000),
-        answerId,
-        ctx.digest,
-      ],
-    );
+    await this.#writeLog(db, [this.#line(ctx, status, code, reason, answerId)]);
+  }
+
+  async #writeLog(db: Queryable, lines: readonly LogLine[]): Promise<void> {
+    for (let i = 0; i < lines.length; i += 1000) {
+      const chunk = lines.slice(i, i + 1000);
+      const params: unknown[] = [];
+      const tuples = chunk.map((line) => {
+        const base = params.length;
+        params.push(...line);
+        return `(${line.map((_, k) => `$${base + k + 1}${LOG_CASTS[k]}`).join(', ')})`;
+      });
+      await db.query(
+        `INSERT INTO sdc_intake_log (at, source, container_id, sender, sequence, type, status, code, reason, answer_id, digest)
+         VALUES ${tuples.join(', ')}`,
+        params,
+      );
+    }
   }
 
   /**
@@ -1020,6 +1074,41 @@ export class SecureDataService {
   }
 }
 
+/** A line of the intake log, as the parameters of its INSERT. */
+type LogLine = [
+  Date,
+  string | null,
+  string | null,
+  string | null,
+  bigint | null,
+  string | null,
+  string,
+  string | null,
+  string | null,
+  string | null,
+  Uint8Array,
+];
+const LOG_CASTS = [
+  '::timestamptz',
+  '::text',
+  '::text',
+  '::text',
+  '::int8',
+  '::text',
+  '::text',
+  '::text',
+  '::text',
+  '::text',
+  '::bytea',
+];
+
+/** What {@link SecureDataService} checked and prepared before the applying transaction. */
+type Prepared =
+  | { readonly type: 'export'; readonly decoded: DecodedRecordSet }
+  | { readonly type: 'import-request'; readonly query: CompiledQuery }
+  | { readonly type: 'message'; readonly body: SdcBodies['message'] }
+  | { readonly type: 'answer' };
+
 interface Ctx {
   readonly digest: Uint8Array;
   readonly source: string | null;
@@ -1035,6 +1124,16 @@ const SQL_TYPE_OF: Record<string, string> = {
   date: 'date',
   timestamptz: 'timestamptz',
 };
+
+/** Runs a body parser, turning its refusal into a rejection (for receipts and errors, which are never answered). */
+function rejectInvalid<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof SdcServiceError) throw new Rejection(e.code, e.message);
+    throw e;
+  }
+}
 
 /** Content refusals: answered with an error container (the sender is authentic and the container fresh). */
 const REFUSALS = new Set<SdcServiceErrorCode>([
