@@ -115,7 +115,7 @@ export interface SimOperation {
 
 /**
  * What an operation returns: the operation (done), or a decline (recorded too, so that a repeat of
- * the key and recovery see the same answer).
+ * the key and recovery see the same answer; only a release of an unknown hold is not recorded).
  *
  * @example
  * ```ts
@@ -126,7 +126,7 @@ export interface SimOperation {
  */
 export type SimResult =
   | { readonly status: 'done'; readonly operation: SimOperation }
-  | { readonly status: 'declined'; readonly reason: string; readonly operation: SimOperation };
+  | { readonly status: 'declined'; readonly reason: string; readonly operation?: SimOperation };
 
 const KEY = /^[\x21-\x7e]{1,300}$/;
 const ACCOUNT = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
@@ -673,7 +673,10 @@ export class SimBank {
       }
       const outcome = await body(tx);
       const amount = outcome.amount ?? params.amount;
-      if (amount === undefined) throw bad('an operation needs an amount');
+      if (amount === undefined) {
+        // Only a release of an unknown hold has no amount: nothing to record.
+        return { status: 'declined', reason: outcome.reason ?? 'declined' };
+      }
       await tx.query(
         `INSERT INTO sim_operations (bank, key, kind, state, reason, from_account, to_account, currency, amount, parent_key,
            reference, captured, open, expires_at, at)

@@ -194,7 +194,8 @@ export class SimPaymentModule extends AbstractPaymentModule<SimPurse> {
       'result',
       encode({ v: 1, status: result.status, key, ...(result.status === 'declined' ? { reason: result.reason } : {}) }),
     );
-    await ctx.evidence('bank-operation', 'local', encode(describe(result.operation)));
+    if (result.operation !== undefined)
+      await ctx.evidence('bank-operation', 'local', encode(describe(result.operation)));
     if (result.status === 'declined') return { status: 'declined', reason: result.reason, moduleData: { key } };
     return ctx.mode === 'sale'
       ? { status: 'captured', amount: ctx.amount, moduleData: { key } }
