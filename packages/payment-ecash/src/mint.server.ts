@@ -596,7 +596,10 @@ export class EcashMint {
         );
         if (inserted.length === 0) throw new Rollback('replay' as const);
         const doubles: string[] = [];
-        for (const c of r.coins) {
+        // In one order for every spend (by coin key), so that two spends sharing coins wait for each other
+        // instead of deadlocking.
+        const ordered = [...r.coins].sort((a, b) => (a.coinPub < b.coinPub ? -1 : a.coinPub > b.coinPub ? 1 : 0));
+        for (const c of ordered) {
           // The spent-coin list's primary key decides: a coin spent by a committed (or committing) spend
           // conflicts here; on a server the insert waits for a concurrent spend of the coin to finish.
           const rows = await tx.query(
