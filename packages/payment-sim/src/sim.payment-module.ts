@@ -18,7 +18,7 @@ import {
 } from '@semper/payments/spi';
 import { z } from 'zod';
 import { SimError } from './errors.js';
-import type { SimBank, SimOperation, SimResult } from './sim.bank.js';
+import type { SimBank, SimOperation } from './sim.bank.js';
 
 /**
  * A party's account at the simulated bank, as a purse.

@@ -1893,46 +1893,50 @@ export class PaymentManager extends ServiceManager<AnyModule> {
       }
       return running.promise as Promise<R>;
     }
-    const existing = await claimIdempotencyKey(
-      this.#store,
-      this.party,
-      key,
-      operation,
-      digest,
-      transactionId,
-      this.#clock.now(),
-    );
-    if (existing !== undefined) {
-      if (existing.state === 'done' && existing.result !== undefined) return decode(existing.result);
-      throw new PaymentError(
-        'ERR_PAYMENTS_INVALID_STATE',
-        'the first request with this idempotency key has not finished; recovery settles it',
-      );
-    }
     const promise = (async () => {
       try {
-        return await work();
-      } catch (err) {
-        if (!(err instanceof PaymentModuleFaultError)) {
-          // Nothing was recorded against the key (a check, a refusal, a timeout before any module ran)
-          // unless a pending record holds it; release it so that the request can be made again.
-          const record =
-            transactionId === undefined
-              ? undefined
-              : await readRecord(this.#store, this.party, transactionId).catch(() => undefined);
-          if (record?.pending?.idempotencyKey !== key)
-            await releaseIdempotencyKey(this.#store, this.party, key).catch(() => undefined);
+        const existing = await claimIdempotencyKey(
+          this.#store,
+          this.party,
+          key,
+          operation,
+          digest,
+          transactionId,
+          this.#clock.now(),
+        );
+        if (existing !== undefined) {
+          if (existing.state === 'done' && existing.result !== undefined) return decode(existing.result);
+          throw new PaymentError(
+            'ERR_PAYMENTS_INVALID_STATE',
+            'the first request with this idempotency key has not finished; recovery settles it',
+          );
         }
-        throw err;
+        let result: R;
+        try {
+          result = await work();
+        } catch (err) {
+          if (!(err instanceof PaymentModuleFaultError)) {
+            // Nothing was recorded against the key (a check, a refusal, a timeout before any module ran)
+            // unless a pending record holds it; release it so that the request can be made again.
+            const record =
+              transactionId === undefined
+                ? undefined
+                : await readRecord(this.#store, this.party, transactionId).catch(() => undefined);
+            if (record?.pending?.idempotencyKey !== key) {
+              await releaseIdempotencyKey(this.#store, this.party, key).catch(() => undefined);
+            }
+          }
+          throw err;
+        }
+        // Results that did not go through a record (a negotiation that ended without a module) are stored here.
+        await completeIdempotencyKeyIfStarted(this.#store, this.party, key, result, transactionId, this.#clock.now());
+        return result;
       } finally {
         this.#inflight.delete(key);
       }
     })();
     this.#inflight.set(key, { digest, promise });
-    const result = await promise;
-    // Results that did not go through a record (a negotiation that ended without a module) are stored here.
-    await completeIdempotencyKeyIfStarted(this.#store, this.party, key, result, transactionId, this.#clock.now());
-    return result;
+    return promise;
   }
 
   async #decodePaymentResult(json: JsonValue): Promise<PaymentResult> {
