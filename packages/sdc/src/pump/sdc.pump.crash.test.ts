@@ -52,19 +52,29 @@ function bodyOf(seed: string): Uint8Array {
   return out;
 }
 
-/** Runs the child until `ready` and `afterLines` mailbox commits, lets it go on `extraMs`, kills it. */
+/**
+ * Runs the child until `ready` and `afterLines` mailbox commits (or until it has been quiet for a second:
+ * nothing left to do), lets it go on `extraMs`, kills it.
+ */
 async function runAndKill(args: string[], afterLines: number, extraMs: number): Promise<string[]> {
   const proc: ChildProcess = spawn(process.execPath, [child, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  let lastOutput = Date.now();
+  proc.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+    lastOutput = Date.now();
+  });
   proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<NodeJS.Signals | number | null>((r) =>
     proc.once('exit', (code, signal) => r(signal ?? code)),
   );
   const lines = () => out.split('\n').filter((l) => /^(sent|stored|duplicate|failed) /.test(l));
   await waitUntil(
-    () => (out.includes('ready\n') && lines().length >= afterLines) || proc.exitCode !== null,
+    // Or the child has nothing left to do (quiet for a while): a restart after a late kill.
+    () =>
+      (out.includes('ready\n') && (lines().length >= afterLines || Date.now() - lastOutput > 1000)) ||
+      proc.exitCode !== null,
     20_000,
     'the pump child to start and work',
   );
