@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { openFolderTransport } from '@semper/comms';
 import { createRecorder } from '@semper/comms/testing';
 import { SDC_MIGRATIONS } from '@semper/sdc';
@@ -115,6 +116,31 @@ describe('semper sdc pump', { timeout: 180_000 }, () => {
     expect(lines.at(-1)).toMatch(/\[stopped, .*total sent 1, received 0/);
     expect((await tables(data)).sent).toBe(1);
     expect((await readdir(join(hubPath, 'inbox'))).filter((n) => n.endsWith('.msg')).length).toBe(1);
+  });
+
+  it('as a process, stops cleanly on SIGTERM: the last status line, exit code 0', async () => {
+    const root = resolve(import.meta.dirname, '../../..');
+    const child = spawn(
+      join(root, 'node_modules/.bin/tsx'),
+      [
+        '--tsconfig',
+        join(root, 'tsconfig.base.json'),
+        '--conditions=@semper/source',
+        join(root, 'packages/cli/src/cli.ts'),
+        ...words('sdc pump --store signal-data --transport folder:signal --interval 0.2'),
+      ],
+      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 120_000;
+    while (err.split('\n').filter((l) => l.startsWith('sdc pump ')).length < 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(err.trim().split('\n').at(-1)).toMatch(/^sdc pump folder:.*signal \[stopped, /);
   });
 
   it('a container without a route is left pending with the reason, and --once says the run had a failure', async () => {
