@@ -15,6 +15,7 @@ export {
   SDC_BODY_SCHEMAS,
   type SdcBodies,
 } from './bodies.js';
+export { register, type SdcContainer, type SdcRegistrationOptions } from './container.js';
 export { SdcServiceError, type SdcServiceErrorCode } from './errors.js';
 export { type InboxEntry, type OutboxEntry, SdcInbox, SdcOutbox } from './mailbox.js';
 export { SDC_MIGRATIONS } from './migrations.js';
@@ -60,3 +61,4 @@ export {
   STATUS,
   type SqlValue,
 } from './table.js';
+export { SECURE_DATA_SERVICE } from './tokens.js';

@@ -20,6 +20,8 @@ export interface OutboxEntry {
   readonly createdAt: Date;
   /** When it was (last) queued: a re-acknowledgement queues the same container again. */
   readonly queuedAt: Date;
+  /** When the pump last sent it; null while pending. */
+  readonly sentAt: Date | null;
   readonly attempts: number;
   readonly lastError: string | null;
 }
@@ -33,6 +35,7 @@ interface OutboxRow {
   bytes: Uint8Array;
   created_at: Date;
   queued_at: Date;
+  sent_at: Date | null;
   attempts: number;
   last_error: string | null;
 }
@@ -108,6 +111,7 @@ function toEntry(r: OutboxRow): OutboxEntry {
     bytes: r.bytes,
     createdAt: r.created_at,
     queuedAt: r.queued_at,
+    sentAt: r.sent_at ?? null,
     attempts: r.attempts,
     lastError: r.last_error,
   };

@@ -123,9 +123,9 @@ function evaluate(c: SdcCondition, r: Row): boolean | null {
   if (x === null) return null;
   if (c.op === 'in') return c.values.includes(x as string);
   if (c.op === 'prefix') return (x as string).startsWith(c.value);
+  const cv = (c as { value: string | number | boolean }).value;
   const a = typeof x === 'bigint' ? x : typeof x === 'number' ? BigInt(x) : x;
-  const b =
-    typeof c.value === 'number' || (c.field === 'big' && typeof c.value === 'string') ? BigInt(c.value) : c.value;
+  const b = typeof cv === 'number' || (c.field === 'big' && typeof cv === 'string') ? BigInt(cv) : cv;
   switch (c.op) {
     case '=':
       return a === b;

@@ -321,10 +321,11 @@ describe('SecureDataService', () => {
     expect(receipts.map((e) => e.containerId)).toEqual([o1.answerId]);
     const receipt = receipts[0]?.bytes as Uint8Array;
     await hub.service.outbox.markSent(o1.answerId as string);
+    expect((await hub.service.outbox.get(o1.answerId as string))?.sentAt).toBeInstanceOf(Date);
     expect(await hub.service.receive(entry.bytes)).toEqual(o2);
     const requeued = await hub.service.outbox.get(o1.answerId as string);
     expect(requeued?.bytes).toEqual(receipt);
-    expect(requeued?.sentAt ?? null).toBeNull();
+    expect(requeued?.sentAt).toBeNull();
     // The sender records the delivery once; the receipt delivered twice is a duplicate there.
     const r1 = await a.service.receive(receipt);
     const r2 = await a.service.receive(receipt);

@@ -344,11 +344,22 @@ export class SecureDataService {
    */
   static async open(options: SecureDataServiceOptions): Promise<SecureDataService> {
     const s = new SecureDataService(options);
-    if (options.migrate !== false) {
-      await migrate(s.store, SDC_MIGRATIONS);
-      for (const t of s.#tables.values()) await s.store.exec(recordTableDdl(t));
-    }
+    if (options.migrate !== false) await s.migrate();
     return s;
+  }
+
+  /**
+   * Applies `SDC_MIGRATIONS` and creates the record tables that do not exist (idempotent).
+   *
+   * @example
+   * ```ts
+   * const sdc = container.resolve<SecureDataService>(SECURE_DATA_SERVICE);
+   * await sdc.migrate();
+   * ```
+   */
+  async migrate(): Promise<void> {
+    await migrate(this.store, SDC_MIGRATIONS);
+    for (const t of this.#tables.values()) await this.store.exec(recordTableDdl(t));
   }
 
   /**
