@@ -81,3 +81,5 @@ export {
   type CardPurse,
   type CardPurseConfig,
 } from './card.payment-module.js';
+export { type CardRegistrationOptions, register } from './container.js';
+export { CARD_MERCHANT, CARD_PAYMENT_MODULE } from './tokens.js';
