@@ -468,6 +468,35 @@ export function describePaymentModuleConformance(
         const movedAmount = moved(r.payee) ? w.fixture.amount : w.fixture.amount.subtract(w.fixture.amount);
         await expectMoved(w, before, movedAmount);
       });
+
+      it('a malformed message from the other party is a fault at the receiver, never a payment', {
+        timeout,
+      }, async (ctx: Ctx) => {
+        let fired = false;
+        const garbage = new TextEncoder().encode('\u0000{"not": "what you expect"');
+        const w = await world({
+          payee: {
+            tamper: (m) => {
+              if (fired || !m.headers['semper-payment-step']?.startsWith('m.')) return m;
+              fired = true;
+              return { ...m, body: garbage };
+            },
+          },
+        });
+        const before = await balances(w);
+        const { transactionId, payee } = await w.pay(w.fixture.amount);
+        if (!fired) ctx.skip('the payee receives no module message from the payer');
+        expect(payee.status, 'the payee did not accept garbage').toBe('rejected');
+        const err = (payee as PromiseRejectedResult).reason as PaymentModuleFaultError;
+        expect(err.code).toBe('ERR_PAYMENTS_MODULE_FAULT');
+        expect(err.cause).toBeInstanceOf(Error);
+        for (const report of [await w.payer.manager.recoverPending(), await w.payee.manager.recoverPending()]) {
+          expect(report.stillPending).toEqual([]);
+        }
+        const r = await records(w, transactionId);
+        if (r.payer && r.payee) expect(moved(r.payer), 'both sides agree whether value moved').toBe(moved(r.payee));
+        await expectMoved(w, before, moved(r.payee) ? w.fixture.amount : w.fixture.amount.subtract(w.fixture.amount));
+      });
     });
 
     describe('idempotency', () => {

@@ -1,5 +1,11 @@
 import { type EvidenceArchive, openArchive } from '@semper/archive';
-import { Channel, createMemoryTransport, MemoryBroker, type MemoryTransport } from '@semper/comms';
+import {
+  Channel,
+  createMemoryTransport,
+  MemoryBroker,
+  type MemoryTransport,
+  type ReceivedMessage,
+} from '@semper/comms';
 import { type Clock, EventBus, type Money, ModulePolicy, newId, type PolicyContext, Preferences } from '@semper/core';
 import { openStore, type Store } from '@semper/store';
 import { type ConfirmationRule, PolicyTrustedIo, type PolicyTrustedIoOptions } from '@semper/trusted-io';
@@ -53,6 +59,8 @@ export interface SideSetup {
   readonly choice?: PolicyTrustedIoOptions['choice'];
   /** Leave the module under test out of this side (only the extra modules). */
   readonly withoutModule?: boolean;
+  /** Rewrites each message this side receives before its manager sees it (to play a hostile peer). */
+  readonly tamper?: (message: ReceivedMessage) => ReceivedMessage;
 }
 
 /**
@@ -271,10 +279,13 @@ export class PaymentTestWorld {
       ...(setup.context === undefined ? {} : { context: setup.context }),
       stepTimeoutMs: this.stepTimeoutMs,
       negotiationTimeoutMs: this.stepTimeoutMs * 2,
+      ...(setup.tamper === undefined ? {} : { attachChannel: false }),
     });
     const events: PaymentEvent[] = [];
     manager.events$.subscribe((e) => events.push(e));
     await manager.start();
+    const tamper = setup.tamper;
+    if (tamper !== undefined) await channel.start({ onMessage: (m) => manager.handleMessage(tamper(m)) });
     return {
       role,
       party,
