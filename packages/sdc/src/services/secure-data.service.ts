@@ -629,7 +629,7 @@ export class SecureDataService {
       return await this.store.transaction(async (tx) => this.#apply(tx, opened, prepared, ctx));
     } catch (e) {
       if (e instanceof SdcServiceError && REFUSALS.has(e.code)) return this.#refuse(h, ctx, e.code, e.message);
-      if (e instanceof StoreQueryError && e.sqlState === '23505') {
+      if (e instanceof SeenMeanwhile || (e instanceof StoreQueryError && e.sqlState === '23505')) {
         // Another intake applied the same container meanwhile: it is a duplicate now.
         const again = await this.#seen(h, ctx);
         if (again !== undefined) return again;
@@ -695,7 +695,7 @@ export class SecureDataService {
   }
 
   /** Rejects a sequence not above the last one applied from the sender (`lock`: in the applying transaction). */
-  async #checkFresh(db: Queryable, h: SdcHeader, lock: boolean): Promise<void> {
+  async #checkFresh(db: Queryable, h: SdcHeader, lock: boolean, id?: string): Promise<void> {
     if (lock) {
       await db.query(
         'INSERT INTO sdc_peer_state (sender, last_sequence, updated_at) VALUES ($1, 0, $2) ON CONFLICT (sender) DO NOTHING',
@@ -706,6 +706,11 @@ export class SecureDataService {
       `SELECT last_sequence FROM sdc_peer_state WHERE sender = $1${lock ? ' FOR UPDATE' : ''}`,
       [h.sender],
     );
+    if (id !== undefined) {
+      // Under the lock: another intake may have applied this very container while we waited for it.
+      const [again] = await db.query('SELECT 1 FROM sdc_received WHERE container_id = $1', [id]);
+      if (again !== undefined) throw new SeenMeanwhile();
+    }
     if (state !== undefined && BigInt(h.sequence) <= BigInt(state.last_sequence)) {
       throw new Rejection('ERR_SDC_REPLAY', 'the sequence number is not above the last one applied from this sender');
     }
@@ -741,7 +746,7 @@ export class SecureDataService {
   async #apply(tx: Queryable, opened: OpenedSdc, prepared: Prepared, ctx: Ctx): Promise<IntakeOutcome> {
     const h = opened.header;
     const sequence = BigInt(h.sequence);
-    await this.#checkFresh(tx, h, true);
+    await this.#checkFresh(tx, h, true, h.id);
     const peer = this.#peer(h.sender);
     let rows = 0;
     let answerId: string | null = null;
@@ -1135,6 +1140,13 @@ const SQL_TYPE_OF: Record<string, string> = {
   date: 'date',
   timestamptz: 'timestamptz',
 };
+
+/** The container was applied by another intake while this one waited for the sender's lock. */
+class SeenMeanwhile extends SemperError<'ERR_SDC_REPLAY'> {
+  constructor() {
+    super('ERR_SDC_REPLAY', 'the container was applied meanwhile');
+  }
+}
 
 /** Runs a body parser, turning its refusal into a rejection (for receipts and errors, which are never answered). */
 function rejectInvalid<T>(parse: () => T): T {
