@@ -6,11 +6,14 @@ import { addCertCommands } from './cert.command.js';
 import { addCmsCommands } from './cms.command.js';
 import type { CliIo } from './files.js';
 import { addIdentityCommands } from './identity.command.js';
+import { addMintCommands } from './mint.command.js';
+import { addPayCommand } from './pay.command.js';
 import { addRaCommands } from './ra.command.js';
 import { addReqCommands } from './req.command.js';
 import { addSdcCommands } from './sdc.command.js';
 import { addSdcPumpCommand } from './sdc-pump.command.js';
 import { addStatementCommands } from './statement.command.js';
+import { addWalletCommands } from './wallet.command.js';
 
 /** The version of `@semper/cli` (from its package.json, one level above both `src/` and `dist/`). */
 export function cliVersion(): string {
@@ -62,5 +65,8 @@ Errors are one line on stderr: semper: <code>: <message>`,
   addArchiveCommands(program, io);
   addSdcCommands(program, io);
   addSdcPumpCommand(program, io);
+  addMintCommands(program, io);
+  addWalletCommands(program, io);
+  addPayCommand(program, io);
   return program;
 }

@@ -1,0 +1,106 @@
+// `semper mint init|account|serve`, `semper wallet init|withdraw|balance|backup|restore` and `semper pay`
+// end to end: a mint served over HTTP in this process, wallets in folders talking to it.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, words } from './run.test-util.js';
+
+let cwd: string;
+let port: number;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function reachable(p: number): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const c = connect(p, '127.0.0.1');
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
+beforeAll(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'semper-ecash-cli-'));
+  port = await freePort();
+});
+afterAll(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+describe('semper mint / wallet / pay', () => {
+  it('creates a mint, opens accounts, serves it, and withdraws, pays, backs up and restores over HTTP', async () => {
+    const mintUrl = `http://127.0.0.1:${port}/mint`;
+    const init = await run(words('mint init --data mint --denominations 1,2,5,10,20,50,100,200,500,1000'), { cwd });
+    expect(init.stderr).toBe('');
+    expect(init.code).toBe(0);
+    const alice = await run(words(`wallet init --wallet alice --account alice --mint ${mintUrl}`), { cwd });
+    expect(alice.code).toBe(0);
+    const shop = await run(words(`wallet init --wallet shop --account shop --mint ${mintUrl}`), { cwd });
+    expect(
+      (await run(words(`mint account alice --data mint --key ${alice.stdout.trim()} --credit 100.00`), { cwd })).stdout,
+    ).toBe('account alice: 100.00 EUR\n');
+    expect((await run(words(`mint account shop --data mint --key ${shop.stdout.trim()}`), { cwd })).code).toBe(0);
+
+    const serving = run(words(`mint serve --data mint --port ${port} --duration 600`), { cwd });
+    for (let i = 0; i < 600 && !(await reachable(port)); i++) await new Promise((r) => setTimeout(r, 100));
+    try {
+      const withdraw = await run(words('wallet withdraw 20.00 --wallet alice'), { cwd });
+      expect(withdraw.stderr).toBe('');
+      expect(withdraw.stdout).toMatch(/^withdrew 20\.00 EUR in \d+ coins\n$/);
+      const pay = await run(words('pay 7.35 --to shop --reference order-42 --wallet alice'), { cwd });
+      expect(pay.stderr).toBe('');
+      expect(pay.stdout).toMatch(/^paid 7\.35 EUR to shop \(order-42\); change \d+\.\d\d EUR\n$/);
+      const balance = JSON.parse((await run(words('wallet balance --json --wallet alice'), { cwd })).stdout);
+      expect(balance.coins).toEqual({ amount: '1265', currency: 'EUR' });
+      expect(balance.account).toEqual({ amount: '8000', currency: 'EUR' });
+      expect(JSON.parse((await run(words('wallet balance --json --wallet shop'), { cwd })).stdout).account).toEqual({
+        amount: '735',
+        currency: 'EUR',
+      });
+
+      const backup = await run(words('wallet backup alice.backup --wallet alice --passout pass:correct-horse'), {
+        cwd,
+      });
+      expect(backup.code).toBe(0);
+      const wrong = await run(
+        words(`wallet restore alice.backup --wallet copy --mint ${mintUrl} --passin pass:wrong`),
+        { cwd },
+      );
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toContain('ERR_ECASH_BACKUP_DECRYPT');
+      const restore = await run(
+        words(`wallet restore alice.backup --wallet copy --mint ${mintUrl} --passin pass:correct-horse`),
+        { cwd },
+      );
+      expect(restore.stderr).toBe('');
+      expect(restore.stdout).toMatch(/^restored \d+ coins: 12\.65 EUR\n$/);
+      // The copy spends the coins first; the original's spend of the same coins is refused (exit code 1).
+      expect((await run(words('pay 12.65 --to shop --wallet copy'), { cwd })).code).toBe(0);
+      const cheat = await run(words('pay 12.65 --to shop --wallet alice'), { cwd });
+      expect(cheat.code).toBe(1);
+      expect(cheat.stderr).toContain('ERR_ECASH_DOUBLE_SPENT');
+      expect(JSON.parse((await run(words('wallet balance --json --wallet shop'), { cwd })).stdout).account.amount).toBe(
+        '2000',
+      );
+    } finally {
+      for (const stop of process.listeners('SIGTERM').filter((l) => l.name === 'stop')) (stop as () => void)();
+    }
+    const served = await serving;
+    expect(served.stderr).toBe('');
+    expect(served.code).toBe(0);
+  }, 300_000);
+});
