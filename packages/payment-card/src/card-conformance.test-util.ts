@@ -58,6 +58,9 @@ export async function createCardFixture(): Promise<CardFixture> {
           currency: 'EUR',
           balance: Money.parse('100.00', 'EUR'),
           holderCertificate: alice.certificate,
+          // Fixed, and unlike any amount or count in the tests: the no-card-data search cannot hit by chance.
+          cvv: '7291',
+          expiry: '2038-04',
         });
       }
       const gw = gateway;
