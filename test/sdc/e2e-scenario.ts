@@ -266,8 +266,19 @@ export async function checkRecords(plan: ScenarioPlan): Promise<Record<string, n
   const counts: Record<string, number> = {};
   for (const p of [hub, a, b]) {
     const c = await p.service.intakeCounts();
-    expect(c.rejected ?? 0, `${p.id} rejected`).toBe(0);
-    expect(c.refused ?? 0, `${p.id} refused`).toBe(0);
+    // Rejections and refusals are counted per code ('rejected ERR_SDC_REPLAY'): none of any code.
+    expect(
+      (await p.service.intakeLog({ status: 'rejected' })).map((e) => e.code),
+      `${p.id} rejected`,
+    ).toEqual([]);
+    expect(
+      (await p.service.intakeLog({ status: 'refused' })).map((e) => e.code),
+      `${p.id} refused`,
+    ).toEqual([]);
+    expect(
+      Object.keys(c).filter((k) => k !== 'accepted' && k !== 'duplicate'),
+      `${p.id} intake counts`,
+    ).toEqual([]);
     counts[`${p.id} accepted`] = c.accepted ?? 0;
     counts[`${p.id} duplicates`] = c.duplicate ?? 0;
   }
