@@ -18,7 +18,15 @@ import type { WalletAccount, WalletSnapshot } from './wallet.js';
 export const DEFAULT_BACKUP_ITERATIONS = 600_000;
 const MIN_ITERATIONS = 10_000;
 const MAX_ITERATIONS = 10_000_000;
-/** The largest backup file read, checked before parsing. */
+/**
+ * The largest backup file read, checked before parsing.
+ *
+ * @example
+ * ```ts
+ * import { MAX_BACKUP_BYTES } from '@semper/payment-ecash';
+ * console.log(MAX_BACKUP_BYTES); // 67108864
+ * ```
+ */
 export const MAX_BACKUP_BYTES = 64 * 1024 * 1024;
 const FORMAT = 'semper-ecash-wallet-backup';
 
@@ -80,7 +88,16 @@ const BackupContentSchema = z.strictObject({
   }),
 });
 
-/** What a backup holds: the wallet's contents and, if it had one, its account key. */
+/**
+ * What a backup holds: the wallet's contents and, if it had one, its account key.
+ *
+ * @example
+ * ```ts
+ * import { decryptWalletBackup, type WalletBackupContent } from '@semper/payment-ecash';
+ * const content: WalletBackupContent = await decryptWalletBackup(file, passphrase);
+ * console.log(content.account?.id, content.snapshot.coins.length);
+ * ```
+ */
 export interface WalletBackupContent {
   readonly account: WalletAccount | null;
   readonly snapshot: WalletSnapshot;

@@ -28,19 +28,43 @@ type CryptoKey = webcrypto.CryptoKey;
  */
 export const BLIND_RSA_VARIANT = 'RSABSSA-SHA384-PSS-Randomized' as const;
 
-/** The @cloudflare/blindrsa-ts suite of {@link BLIND_RSA_VARIANT}. */
+/**
+ * The @cloudflare/blindrsa-ts suite of {@link BLIND_RSA_VARIANT}.
+ *
+ * @example
+ * ```ts
+ * import { blindRsaSuite } from '@semper/payment-ecash';
+ * const suite = blindRsaSuite();
+ * const prepared = suite.prepare(new TextEncoder().encode('message'));
+ * ```
+ */
 export function blindRsaSuite(): BlindRSA {
   return RSABSSA.SHA384.PSS.Randomized();
 }
 
 const RSA_PSS_SHA384 = { name: 'RSA-PSS', hash: 'SHA-384' } as const;
 
-/** The smallest modulus a mint accepts for a denomination key (RFC 9474 §8: at least 2048 bits). */
+/**
+ * The smallest modulus a mint accepts for a denomination key (RFC 9474 §8: at least 2048 bits).
+ *
+ * @example
+ * ```ts
+ * import { MIN_MODULUS_BITS } from '@semper/payment-ecash';
+ * console.log(MIN_MODULUS_BITS); // 2048
+ * ```
+ */
 export const MIN_MODULUS_BITS = 2048;
 
 /**
  * A denomination key pair as the mint holds it: WebCrypto keys for @cloudflare/blindrsa-ts, the OpenSSL
  * private key for BlindSign, and the DER forms stored in the database.
+ *
+ * @example
+ * ```ts
+ * import { type BlindRsaKeyPair, generateBlindRsaKeyPair } from '@semper/payment-ecash';
+ * const pair: BlindRsaKeyPair = await generateBlindRsaKeyPair(2048);
+ * console.log(pair.keyId);
+ * ```
  */
 export interface BlindRsaKeyPair {
   readonly publicKey: CryptoKey;
@@ -53,12 +77,29 @@ export interface BlindRsaKeyPair {
   readonly keyId: string;
 }
 
-/** The key id of a denomination public key: base64url(SHA-256(SPKI DER)). */
+/**
+ * The key id of a denomination public key: base64url(SHA-256(SPKI DER)).
+ *
+ * @example
+ * ```ts
+ * import { generateBlindRsaKeyPair, keyIdOf } from '@semper/payment-ecash';
+ * const pair = await generateBlindRsaKeyPair(2048);
+ * console.log((await keyIdOf(pair.spki)) === pair.keyId); // true
+ * ```
+ */
 export async function keyIdOf(spki: Uint8Array): Promise<string> {
   return toBase64Url(await sha256(spki));
 }
 
-/** Generates a denomination key pair of `modulusBits` bits, public exponent 65537. */
+/**
+ * Generates a denomination key pair of `modulusBits` bits, public exponent 65537.
+ *
+ * @example
+ * ```ts
+ * import { generateBlindRsaKeyPair } from '@semper/payment-ecash';
+ * const pair = await generateBlindRsaKeyPair(3072);
+ * ```
+ */
 export async function generateBlindRsaKeyPair(modulusBits: number): Promise<BlindRsaKeyPair> {
   if (!Number.isSafeInteger(modulusBits) || modulusBits < MIN_MODULUS_BITS || modulusBits > 8192) {
     throw new EcashError('ERR_ECASH_INVALID_ARGUMENT', `a denomination key has ${MIN_MODULUS_BITS}..8192 bits`);
@@ -72,7 +113,15 @@ export async function generateBlindRsaKeyPair(modulusBits: number): Promise<Blin
   return { publicKey, privateKey, spki, pkcs8, keyId: await keyIdOf(spki) };
 }
 
-/** Imports a denomination public key (SPKI DER) for blinding, finalizing and verifying. */
+/**
+ * Imports a denomination public key (SPKI DER) for blinding, finalizing and verifying.
+ *
+ * @example
+ * ```ts
+ * import { importBlindRsaPublicKey } from '@semper/payment-ecash';
+ * const publicKey = await importBlindRsaPublicKey(spkiDer);
+ * ```
+ */
 export async function importBlindRsaPublicKey(spki: Uint8Array): Promise<CryptoKey> {
   try {
     return await crypto.subtle.importKey('spki', spki as Uint8Array<ArrayBuffer>, RSA_PSS_SHA384, true, ['verify']);
@@ -81,7 +130,15 @@ export async function importBlindRsaPublicKey(spki: Uint8Array): Promise<CryptoK
   }
 }
 
-/** Imports a denomination key pair from its stored DER forms. */
+/**
+ * Imports a denomination key pair from its stored DER forms.
+ *
+ * @example
+ * ```ts
+ * import { importBlindRsaKeyPair } from '@semper/payment-ecash';
+ * const pair = await importBlindRsaKeyPair(row.spki, row.pkcs8);
+ * ```
+ */
 export async function importBlindRsaKeyPair(spki: Uint8Array, pkcs8: Uint8Array): Promise<BlindRsaKeyPair> {
   const publicKey = await importBlindRsaPublicKey(spki);
   const privateKey = await crypto.subtle.importKey('pkcs8', pkcs8 as Uint8Array<ArrayBuffer>, RSA_PSS_SHA384, true, [
@@ -96,6 +153,16 @@ export async function importBlindRsaKeyPair(spki: Uint8Array, pkcs8: Uint8Array)
  * against faults. It computes exactly what `BlindRSA.blindSign` of @cloudflare/blindrsa-ts computes (RSA
  * is deterministic; a unit test compares them) in about 1/200 of the time, because that library's
  * big-number code uses neither CRT nor native arithmetic.
+ *
+ * @example
+ * ```ts
+ * import { BlindSigner, blindRsaSuite, generateBlindRsaKeyPair } from '@semper/payment-ecash';
+ * const pair = await generateBlindRsaKeyPair(2048);
+ * const suite = blindRsaSuite();
+ * const msg = suite.prepare(new TextEncoder().encode('coin'));
+ * const { blindedMsg, inv } = await suite.blind(pair.publicKey, msg);
+ * const signature = await suite.finalize(pair.publicKey, msg, new BlindSigner(pair).blindSign(blindedMsg), inv);
+ * ```
  */
 export class BlindSigner {
   readonly #privateKey: KeyObject;

@@ -3,7 +3,15 @@
 import { digestOf } from './encoding.js';
 import type { MintRequestOf } from './messages.js';
 
-/** The digest an account key signs for a withdrawal. */
+/**
+ * The digest an account key signs for a withdrawal.
+ *
+ * @example
+ * ```ts
+ * import { signEd25519, toBase64Url, withdrawDigest } from '@semper/payment-ecash';
+ * const signature = toBase64Url(await signEd25519(accountKey, await withdrawDigest(body)));
+ * ```
+ */
 export function withdrawDigest(r: Omit<MintRequestOf<'withdraw'>, 'signature'>): Promise<Uint8Array> {
   return digestOf('semper-ecash/withdraw/v1', {
     account: r.account,
@@ -16,6 +24,12 @@ export function withdrawDigest(r: Omit<MintRequestOf<'withdraw'>, 'signature'>):
 /**
  * The digest every coin of a spend signs: the spend id, the coins, who is credited how much, and the change
  * planchets. A payee can submit the spend but not change any of it (not redirect the credit or the change).
+ *
+ * @example
+ * ```ts
+ * import { spendDigest, toBase64Url } from '@semper/payment-ecash';
+ * const digest = toBase64Url(await spendDigest(request)); // what `spend-status` takes
+ * ```
  */
 export function spendDigest(
   r: Pick<MintRequestOf<'spend'>, 'spendId' | 'credit' | 'change'> & {
@@ -30,7 +44,15 @@ export function spendDigest(
   });
 }
 
-/** The digest a payee's account key signs for a refund. */
+/**
+ * The digest a payee's account key signs for a refund.
+ *
+ * @example
+ * ```ts
+ * import { refundDigest, signEd25519 } from '@semper/payment-ecash';
+ * const signature = await signEd25519(payeeKey, await refundDigest(body));
+ * ```
+ */
 export function refundDigest(r: Omit<MintRequestOf<'refund'>, 'signature'>): Promise<Uint8Array> {
   return digestOf('semper-ecash/refund/v1', {
     account: r.account,
@@ -43,7 +65,15 @@ export function refundDigest(r: Omit<MintRequestOf<'refund'>, 'signature'>): Pro
   });
 }
 
-/** The digest an account key signs to read its balance. */
+/**
+ * The digest an account key signs to read its balance.
+ *
+ * @example
+ * ```ts
+ * import { balanceDigest, signEd25519 } from '@semper/payment-ecash';
+ * const signature = await signEd25519(accountKey, await balanceDigest({ type: 'balance', account: 'alice', at: new Date().toISOString() }));
+ * ```
+ */
 export function balanceDigest(r: Omit<MintRequestOf<'balance'>, 'signature'>): Promise<Uint8Array> {
   return digestOf('semper-ecash/balance/v1', { account: r.account, at: r.at });
 }

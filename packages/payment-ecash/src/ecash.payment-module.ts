@@ -54,7 +54,16 @@ export interface EcashPurse extends Purse {
   balance(): Promise<Money>;
 }
 
-/** Options of {@link EcashPaymentModule}. */
+/**
+ * Options of {@link EcashPaymentModule}.
+ *
+ * @example
+ * ```ts
+ * import { EcashPaymentModule, type EcashPaymentModuleOptions } from '@semper/payment-ecash';
+ * const options: EcashPaymentModuleOptions = { currencies: ['EUR', 'CHF'], onStep: (role, step) => console.debug(role, step) };
+ * const module = new EcashPaymentModule(client, options);
+ * ```
+ */
 export interface EcashPaymentModuleOptions {
   /** The currencies the module pays in (default `['EUR']`); the mint must issue them. */
   readonly currencies?: readonly string[];

@@ -15,7 +15,15 @@ import { EcashError, EcashMessageError } from './errors.js';
  * ```
  */
 export const MAX_MINT_MESSAGE_BYTES = 256 * 1024;
-/** The most coins or planchets in one request. */
+/**
+ * The most coins or planchets in one request.
+ *
+ * @example
+ * ```ts
+ * import { MAX_COINS_PER_REQUEST } from '@semper/payment-ecash';
+ * console.log(MAX_COINS_PER_REQUEST); // 64
+ * ```
+ */
 export const MAX_COINS_PER_REQUEST = 64;
 /** The largest RSA modulus accepted on the wire, in octets (8192 bits). */
 const MAX_MODULUS_BYTES = 1024;
@@ -59,7 +67,15 @@ const SpentCoin = z.strictObject({
 
 const Credit = z.strictObject({ account: Id, amount: Amount, currency: Currency, reference: Id });
 
-/** The public part of a denomination key, as the mint publishes it. */
+/**
+ * The public part of a denomination key, as the mint publishes it.
+ *
+ * @example
+ * ```ts
+ * import { DenominationKeySchema } from '@semper/payment-ecash';
+ * const key = DenominationKeySchema.parse(untrustedJson);
+ * ```
+ */
 export const DenominationKeySchema = z.strictObject({
   keyId: KeyId,
   currency: Currency,
@@ -123,7 +139,15 @@ const SpendAccepted = z.strictObject({
   at: Time,
 });
 
-/** Why the mint refused a spend (returned, not thrown: it is the coins' fault, not the protocol's). */
+/**
+ * Why the mint refused a spend (returned, not thrown: it is the coins' fault, not the protocol's).
+ *
+ * @example
+ * ```ts
+ * import { SpendRejectionReasons } from '@semper/payment-ecash';
+ * console.log(SpendRejectionReasons.includes('double-spent')); // true
+ * ```
+ */
 export const SpendRejectionReasons = [
   'double-spent',
   'coin-expired',
@@ -194,19 +218,78 @@ export const MintResponseSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** A request a mint answers to (the parsed JSON form). */
+/**
+ * A request a mint answers to (the parsed JSON form).
+ *
+ * @example
+ * ```ts
+ * import type { MintRequest } from '@semper/payment-ecash';
+ * const request: MintRequest = { type: 'keys' };
+ * ```
+ */
 export type MintRequest = z.infer<typeof MintRequestSchema>;
-/** A mint's response (the parsed JSON form). */
+/**
+ * A mint's response (the parsed JSON form).
+ *
+ * @example
+ * ```ts
+ * import type { MintResponse } from '@semper/payment-ecash';
+ * const r: MintResponse = await client.request({ type: 'keys' });
+ * if (r.type === 'error') console.error(r.code);
+ * ```
+ */
 export type MintResponse = z.infer<typeof MintResponseSchema>;
-/** A request of one type. */
+/**
+ * A request of one type.
+ *
+ * @example
+ * ```ts
+ * import type { MintRequestOf } from '@semper/payment-ecash';
+ * const status: MintRequestOf<'spend-status'> = { type: 'spend-status', spendDigest };
+ * ```
+ */
 export type MintRequestOf<T extends MintRequest['type']> = Extract<MintRequest, { type: T }>;
-/** A response of one type. */
+/**
+ * A response of one type.
+ *
+ * @example
+ * ```ts
+ * import type { MintResponseOf } from '@semper/payment-ecash';
+ * declare const r: MintResponseOf<'spend'>;
+ * if (r.status === 'rejected') console.log(r.reason);
+ * ```
+ */
 export type MintResponseOf<T extends MintResponse['type']> = Extract<MintResponse, { type: T }>;
-/** A denomination key as published. */
+/**
+ * A denomination key as published.
+ *
+ * @example
+ * ```ts
+ * import { callMint, type DenominationKeyJSON } from '@semper/payment-ecash';
+ * const keys: DenominationKeyJSON[] = (await callMint(client, { type: 'keys' })).keys;
+ * ```
+ */
 export type DenominationKeyJSON = z.infer<typeof DenominationKeySchema>;
-/** A spend the mint accepted. */
+/**
+ * A spend the mint accepted.
+ *
+ * @example
+ * ```ts
+ * import type { SpendAcceptedJSON } from '@semper/payment-ecash';
+ * declare const accepted: SpendAcceptedJSON;
+ * console.log(accepted.credited?.amount, accepted.changeSignatures.length);
+ * ```
+ */
 export type SpendAcceptedJSON = z.infer<typeof SpendAccepted>;
-/** Why the mint refused a spend. */
+/**
+ * Why the mint refused a spend.
+ *
+ * @example
+ * ```ts
+ * import type { SpendRejectionReason } from '@semper/payment-ecash';
+ * const reason: SpendRejectionReason = 'double-spent';
+ * ```
+ */
 export type SpendRejectionReason = (typeof SpendRejectionReasons)[number];
 
 function issuesOf(error: z.ZodError): string[] {
@@ -244,7 +327,15 @@ export function parseMessage<S extends z.ZodType>(
   return parsed.data;
 }
 
-/** JSON bytes of a message. */
+/**
+ * JSON bytes of a message.
+ *
+ * @example
+ * ```ts
+ * import { encodeMessage } from '@semper/payment-ecash';
+ * const bytes = encodeMessage({ type: 'keys' });
+ * ```
+ */
 export function encodeMessage(message: MintRequest | MintResponse | Record<string, unknown>): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(message));
 }

@@ -56,7 +56,16 @@ export function localMintClient(mint: Pick<EcashMint, 'handle'>): MintClient {
   };
 }
 
-/** Options of {@link channelMintClient}. */
+/**
+ * Options of {@link channelMintClient}.
+ *
+ * @example
+ * ```ts
+ * import { channelMintClient, type ChannelMintClientOptions } from '@semper/payment-ecash';
+ * const options: ChannelMintClientOptions = { timeoutMs: 10_000 };
+ * const client = channelMintClient(channel, 'http://mint.example/mint', options);
+ * ```
+ */
 export interface ChannelMintClientOptions {
   /** The deadline of each request (default the channel's). */
   readonly timeoutMs?: number;

@@ -1,6 +1,6 @@
-import type { webcrypto } from 'node:crypto';
 // The mint: denomination keys that rotate and expire, accounts, withdrawal by blind signature, and spends
 // (deposits, refreshes, change) with atomic double-spending detection, over @semper/store.
+import type { webcrypto } from 'node:crypto';
 import { type Clock, Money, SemperError, SystemClock } from '@semper/core';
 import { migrate, type Queryable, type Store } from '@semper/store';
 import {
@@ -36,6 +36,12 @@ const DAY = 86_400_000;
 /**
  * The denominations a mint issues in one currency, in minor units. Include 1 so that every amount can be
  * withdrawn and every change made.
+ *
+ * @example
+ * ```ts
+ * import type { DenominationSet } from '@semper/payment-ecash';
+ * const eur: DenominationSet = { currency: 'EUR', values: [1, 2, 5, 10, 20, 50, 100, 200, 500] };
+ * ```
  */
 export interface DenominationSet {
   readonly currency: string;

@@ -28,6 +28,13 @@ type CryptoKey = webcrypto.CryptoKey;
 
 /**
  * The wallet's account at the mint: its id and the Ed25519 private key (PKCS #8) that signs withdrawals.
+ *
+ * @example
+ * ```ts
+ * import { generateEd25519, type WalletAccount } from '@semper/payment-ecash';
+ * const key = await generateEd25519();
+ * const account: WalletAccount = { id: 'alice', privateKey: key.privateKey };
+ * ```
  */
 export interface WalletAccount {
   readonly id: string;
@@ -55,7 +62,16 @@ export interface WalletOptions {
   readonly clock?: Clock;
 }
 
-/** The result of a withdrawal. */
+/**
+ * The result of a withdrawal.
+ *
+ * @example
+ * ```ts
+ * import type { WithdrawOutcome } from '@semper/payment-ecash';
+ * const outcome: WithdrawOutcome = await wallet.withdraw(amount);
+ * if (outcome.status === 'withdrawn') console.log(outcome.coins, 'coins');
+ * ```
+ */
 export type WithdrawOutcome =
   | { readonly status: 'withdrawn'; readonly amount: Money; readonly coins: number; readonly requestId: string }
   | {
@@ -65,13 +81,30 @@ export type WithdrawOutcome =
       readonly requestId: string;
     };
 
-/** Who is paid by a spend, and under which reference (the transaction id). */
+/**
+ * Who is paid by a spend, and under which reference (the transaction id).
+ *
+ * @example
+ * ```ts
+ * import type { SpendPayee } from '@semper/payment-ecash';
+ * const payee: SpendPayee = { account: 'shop', reference: 'order-42' };
+ * ```
+ */
 export interface SpendPayee {
   readonly account: string;
   readonly reference: string;
 }
 
-/** A spend prepared by the wallet: the request to hand to the payee (or the mint) and its digest. */
+/**
+ * A spend prepared by the wallet: the request to hand to the payee (or the mint) and its digest.
+ *
+ * @example
+ * ```ts
+ * import type { PreparedSpend } from '@semper/payment-ecash';
+ * const prepared: PreparedSpend = await wallet.prepareSpend({ spendId: 'tx-1', amount, payee });
+ * console.log(prepared.change.toString());
+ * ```
+ */
 export interface PreparedSpend {
   readonly spendId: string;
   readonly request: MintRequestOf<'spend'>;
@@ -82,7 +115,16 @@ export interface PreparedSpend {
   readonly change: Money;
 }
 
-/** What became of a spend. */
+/**
+ * What became of a spend.
+ *
+ * @example
+ * ```ts
+ * import type { SpendSettlement } from '@semper/payment-ecash';
+ * const s: SpendSettlement = await wallet.pay(amount, payee);
+ * if (s.status === 'rejected') console.log(s.reason, s.lostCoins);
+ * ```
+ */
 export type SpendSettlement =
   | { readonly status: 'accepted'; readonly spendId: string; readonly paid: Money; readonly change: Money }
   | {
@@ -1135,7 +1177,15 @@ const CoinTokenSchema = z.strictObject({
     .max(MAX_COINS_PER_REQUEST),
 });
 
-/** Coins as bearer bytes (JSON, binary fields base64url). */
+/**
+ * Coins as bearer bytes (JSON, binary fields base64url).
+ *
+ * @example
+ * ```ts
+ * import { encodeCoinToken } from '@semper/payment-ecash';
+ * const token = encodeCoinToken(await wallet.coins('unspent'));
+ * ```
+ */
 export function encodeCoinToken(coins: readonly Coin[]): Uint8Array {
   return encodeMessage({
     type: 'semper-ecash-coins',
@@ -1151,7 +1201,15 @@ export function encodeCoinToken(coins: readonly Coin[]): Uint8Array {
   });
 }
 
-/** Parses coin bearer bytes (untrusted): `EcashMessageError` when malformed. */
+/**
+ * Parses coin bearer bytes (untrusted): `EcashMessageError` when malformed.
+ *
+ * @example
+ * ```ts
+ * import { decodeCoinToken } from '@semper/payment-ecash';
+ * const coins = decodeCoinToken(token); // EcashMessageError when malformed
+ * ```
+ */
 export function decodeCoinToken(token: Uint8Array): Coin[] {
   const parsed = parseMessage(CoinTokenSchema, token, 'coin token');
   return parsed.coins.map((c) => ({
@@ -1165,7 +1223,16 @@ export function decodeCoinToken(token: Uint8Array): Coin[] {
   }));
 }
 
-/** A wallet's contents as plain JSON (binary fields base64url), the plaintext of a backup. */
+/**
+ * A wallet's contents as plain JSON (binary fields base64url), the plaintext of a backup.
+ *
+ * @example
+ * ```ts
+ * import type { WalletSnapshot } from '@semper/payment-ecash';
+ * const snapshot: WalletSnapshot = await wallet.snapshot();
+ * await otherWallet.load(snapshot);
+ * ```
+ */
 export interface WalletSnapshot {
   readonly currency: string;
   readonly coins: readonly {
