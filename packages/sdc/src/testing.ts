@@ -13,4 +13,4 @@ export {
   type SdcTestNetwork,
   type SdcTestNetworkOptions,
   type SdcTestParty,
-} from './services/network.fixture.js';
+} from './testing/network.js';

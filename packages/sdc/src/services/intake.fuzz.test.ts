@@ -21,7 +21,7 @@ import {
   SDC_TEST_TABLES,
   type SdcTestNetwork,
   type SdcTestParty,
-} from './network.fixture.js';
+} from '../testing/network.js';
 import type { IntakeOutcome } from './secure-data.service.js';
 
 const TOTAL = Number(process.env.SDC_FUZZ_INPUTS ?? 100_000);

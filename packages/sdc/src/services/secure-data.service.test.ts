@@ -7,7 +7,7 @@ import {
   createSdcTestNetwork,
   type SdcTestNetwork,
   type SdcTestParty,
-} from './network.fixture.js';
+} from '../testing/network.js';
 import type { IntakeOutcome, SdcStep } from './secure-data.service.js';
 
 const count = async (p: SdcTestParty, table: string, where = 'true'): Promise<number> => {

@@ -13,7 +13,7 @@ import {
   SDC_TEST_TABLES,
   type SdcTestNetwork,
   type SdcTestParty,
-} from './network.fixture.js';
+} from '../testing/network.js';
 import { SecureDataService } from './secure-data.service.js';
 
 const pgUrl = inject('pgUrl');

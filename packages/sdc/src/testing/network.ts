@@ -11,9 +11,13 @@ import { type CertificateRevocationList, issueCrl, PathValidator } from '@semper
 import type { Identity } from '@semper/crypto';
 import { createTestPki, type TestPki } from '@semper/crypto/testing';
 import { openStore, type Store } from '@semper/store';
-import type { SdcAllowList } from './query.js';
-import { type IntakeOutcome, SecureDataService, type SecureDataServiceOptions } from './secure-data.service.js';
-import { defineTable, type SdcTable } from './table.js';
+import type { SdcAllowList } from '../services/query.js';
+import {
+  type IntakeOutcome,
+  SecureDataService,
+  type SecureDataServiceOptions,
+} from '../services/secure-data.service.js';
+import { defineTable, type SdcTable } from '../services/table.js';
 
 /**
  * The record tables of the test network: `transfers` (every column type) and `rates`.
