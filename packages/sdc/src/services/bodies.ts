@@ -238,7 +238,14 @@ export function encodeRecordSet(
   };
 }
 
-/** For import responses: a query's columns may include `Numero`/`Status`, which record sets never carry. */
+/**
+ * For import responses: a query's columns may include `Numero`/`Status`, which record sets never carry.
+ *
+ * @example
+ * ```ts
+ * const columns = recordColumnsOf(compiled.columns, compiled.table);
+ * ```
+ */
 export function recordColumnsOf(columns: readonly SdcColumn[], table: SdcTable): SdcColumn[] {
   return columns.filter((c) => table.columns.some((t) => t.name === c.name));
 }

@@ -11,7 +11,16 @@ import {
   type SqlValue,
 } from './table.js';
 
-/** A scalar of a query, as JSON. */
+/**
+ * A value of a query condition, as JSON (in the column's wire form: a `bigint` column compares with a
+ * decimal string).
+ *
+ * @example
+ * ```ts
+ * import type { SdcScalar } from '@semper/sdc';
+ * const values: SdcScalar[] = ['XOF', 42, true, '1250'];
+ * ```
+ */
 export type SdcScalar = string | number | boolean;
 
 /**

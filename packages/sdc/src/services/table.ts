@@ -43,7 +43,15 @@ export const SDC_COLUMN_TYPES: readonly SdcColumnType[] = Object.freeze([
   'timestamptz',
 ]);
 
-/** PostgreSQL type of each column type (fixed here: never taken from the wire). */
+/**
+ * The PostgreSQL type of each column type (fixed here: never taken from the wire).
+ *
+ * @example
+ * ```ts
+ * import { SQL_TYPES } from '@semper/sdc';
+ * SQL_TYPES.bigint; // 'int8'
+ * ```
+ */
 export const SQL_TYPES: Readonly<Record<SdcColumnType, string>> = Object.freeze({
   text: 'text',
   integer: 'int4',
@@ -135,9 +143,26 @@ export type RecordStatus = (typeof RECORD_STATUS)[keyof typeof RECORD_STATUS];
  */
 export const DEFAULT_TEXT_MAX_LENGTH = 4096;
 
-/** The column names every record table has; not in descriptions, never sent in a record set. */
+/**
+ * The name of the column every record table has for its site-local number (not in descriptions, never
+ * sent in a record set).
+ *
+ * @example
+ * ```ts
+ * import { NUMERO, quoteIdentifier } from '@semper/sdc';
+ * const order = `ORDER BY ${quoteIdentifier(NUMERO)}`; // ORDER BY "Numero"
+ * ```
+ */
 export const NUMERO = 'Numero';
-/** See {@link NUMERO}. */
+/**
+ * The name of the column every record table has for its {@link RecordStatus}.
+ *
+ * @example
+ * ```ts
+ * import { quoteIdentifier, STATUS } from '@semper/sdc';
+ * const ready = `WHERE ${quoteIdentifier(STATUS)} = 2`; // WHERE "Status" = 2
+ * ```
+ */
 export const STATUS = 'Status';
 
 const NAME = /^[a-z][a-z0-9_]{0,62}$/;
@@ -237,7 +262,15 @@ ${cols.join(',\n')}
 CREATE INDEX IF NOT EXISTS ${quoteIdentifier(`${t.name}_status`.slice(0, 63))} ON ${q} ("Status", "Numero");`;
 }
 
-/** A value as it is sent to PostgreSQL. */
+/**
+ * A value as it is sent to PostgreSQL (a query parameter or a column of a row to insert).
+ *
+ * @example
+ * ```ts
+ * import type { SqlValue } from '@semper/sdc';
+ * const params: SqlValue[] = ['EUR', 1250n, new Date(), null];
+ * ```
+ */
 export type SqlValue = string | number | bigint | boolean | Date | null;
 
 const INT64_MIN = -(2n ** 63n);
