@@ -284,6 +284,11 @@ export class PaymentGateway {
       const prepared = req.kind === 'card.gw.authorize' ? await this.#prepare(req, at) : undefined;
       try {
         return await this.#store.transaction(async (tx) => {
+          // Two deliveries of one operation at once (two gateway processes, a retried request) run one
+          // after the other: the second finds the first's answer.
+          await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+            `card-op\n${req.merchantId}\n${req.operationId}`,
+          ]);
           const again = await this.#earlier(tx, req, digest);
           if (again !== undefined) return again;
           const result = await this.#apply(tx, req, prepared);
