@@ -1,6 +1,10 @@
 /**
+ * `@semper/sdc`: the Secure Data Container (`semper-sdc/1`: signed by the sender, encrypted to the recipient,
+ * CMS that `openssl cms` opens), the secure data services on it (record sets, export, import, the
+ * exactly-once intake with signed receipts) and the pump that moves containers between a party's
+ * outbox/inbox and a `@semper/comms` transport. Nothing is registered or started at import time.
+ *
  * @packageDocumentation
- * @semper/sdc: work in progress.
  */
 // format/ (the container format semper-sdc/1: seal, open, inspect, text forms, limits)
 export * from './format/index.js';

@@ -1,6 +1,8 @@
 /**
+ * `@semper/sdc/testing`: a test network of a hub and agencies (identities from one test PKI, access
+ * statuses, CRLs), a digest of a store's contents, and an in-memory mailbox for the pump.
+ *
  * @packageDocumentation
- * @semper/sdc/testing: work in progress.
  */
 // pump/
 export { MemorySdcMailbox } from './pump/memory-mailbox.js';
