@@ -25,9 +25,11 @@ describePaymentModuleConformance('payment-sim', async (suite) => {
     faults: {
       declineNext: () => bank.faults.declineNext(),
       failNext: (role, step) => bank.faults.failNext(role, step),
-      crashSteps: SIM_STEPS.filter((s) =>
-        ['before-transfer', 'after-transfer', 'before-verify', 'after-verify'].includes(s.step),
-      ),
+      // Every named step: those of capture, void and refund are marked with their operation.
+      crashSteps: SIM_STEPS.map((s) => {
+        const operation = /-(capture|void|refund)$/.exec(s.step)?.[1] as 'capture' | 'void' | 'refund' | undefined;
+        return operation === undefined ? s : { ...s, operation };
+      }),
       crashAt: (role, step) => bank.faults.crashAt(role, step),
       clear: () => bank.faults.clear(),
     },

@@ -56,6 +56,9 @@ export interface ConformanceParty {
  *   step the module throws, the kit then drops both sides and builds them again on the same stores
  *   (`generation` 1), starts new managers, and checks that recovery left no transaction pending and
  *   that the payer's and the payee's records agree on whether value moved;
+ *   Steps with an `operation` are steps of a payee's capture, void or refund: the kit authorizes (or
+ *   pays, for a refund), arms the crash, runs the operation, restarts, and checks the record says
+ *   whether it happened and that it can be finished;
  * - `clear()`: removes every armed fault.
  *
  * @example
@@ -72,7 +75,12 @@ export interface ConformanceParty {
 export interface ConformanceFaults {
   declineNext?(): void | Promise<void>;
   failNext?(role: PaymentRole, step: string): void | Promise<void>;
-  readonly crashSteps?: readonly { readonly role: PaymentRole; readonly step: string }[];
+  readonly crashSteps?: readonly {
+    readonly role: PaymentRole;
+    readonly step: string;
+    /** A step of this payee operation instead of the payment (the kit authorizes or pays first). */
+    readonly operation?: 'capture' | 'void' | 'refund';
+  }[];
   crashAt?(role: PaymentRole, step: string): void | Promise<void>;
   clear?(): void | Promise<void>;
 }

@@ -29,6 +29,7 @@ export type {
   IncomingPaymentRequest,
   PaymentEvent,
   PaymentResult,
+  PaymentTransaction,
   RecoveryReport,
   RedeemResult,
   RefundResult,

@@ -317,8 +317,8 @@ export async function claimIdempotencyKey(
   );
   if (inserted.length > 0) return undefined;
   const rows = await q.query(
-    'SELECT operation, digest, transaction_id, state, result FROM payment_idempotency WHERE key = $1',
-    [key],
+    'SELECT operation, digest, transaction_id, state, result FROM payment_idempotency WHERE party = $1 AND key = $2',
+    [party, key],
   );
   const row = rows[0];
   if (row === undefined) throw new PaymentError('ERR_PAYMENTS_INVALID_STATE', 'idempotency key vanished');

@@ -2,6 +2,21 @@ import type { Money, SemperEvent } from '@semper/core';
 import type { PaymentRecord, PaymentRole, TransactionState } from './types.js';
 
 /**
+ * A payment transaction as one party keeps it: its persistent record (states, amounts authorized,
+ * captured and refunded, the module's data, the pending operation), read with
+ * `PaymentManager.transaction(id)`; its history with `PaymentManager.history(id)` and its evidence in
+ * the party's archive under the transaction id.
+ *
+ * @example
+ * ```ts
+ * import type { PaymentTransaction } from '@semper/payments';
+ * declare const t: PaymentTransaction;
+ * console.log(t.id, t.state, t.captured.subtract(t.refunded).toString());
+ * ```
+ */
+export type PaymentTransaction = PaymentRecord;
+
+/**
  * What `PaymentManager.requestPayment` (payee) and `PaymentManager.pay` (payer) return. Declines and
  * cancellations are results, not errors: `cancelled` covers no common module (`no-acceptable-module`),
  * no module chosen (`module-not-chosen`), the payer not confirming (`not-confirmed`), the payer

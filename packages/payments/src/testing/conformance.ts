@@ -445,7 +445,7 @@ export function describePaymentModuleConformance(
       }, async (ctx: Ctx) => {
         const w = await world();
         const faults = w.fixture.faults;
-        const step = faults?.crashSteps?.[0];
+        const step = faults?.crashSteps?.find((s) => s.operation === undefined);
         if (faults?.failNext === undefined || step === undefined)
           ctx.skip('the fixture has no failNext fault or no crashSteps');
         await faults?.failNext?.(step!.role, step!.step);
@@ -648,7 +648,7 @@ export function describePaymentModuleConformance(
         timeout: timeout * 4,
       }, async (ctx: Ctx) => {
         const probe = await make();
-        const steps = probe.faults?.crashSteps ?? [];
+        const steps = (probe.faults?.crashSteps ?? []).filter((s) => s.operation === undefined);
         await probe.close?.();
         if (steps.length === 0 || probe.faults?.crashAt === undefined) ctx.skip('the fixture names no crash steps');
         for (const step of steps) {
@@ -677,6 +677,56 @@ export function describePaymentModuleConformance(
           const next = await w.pay(minor(w.fixture.amount, 1n));
           expect(value(next.payee, `${label}: a payment after recovery`).status).toBe('captured');
           expect(value(next.payer, `${label}: a payment after recovery`).status).toBe('captured');
+        }
+      });
+    });
+
+    describe('crash and recovery of operations', () => {
+      it('a crash at each named step of a capture, void or refund is recovered on restart, and the operation can be finished', {
+        timeout: timeout * 4,
+      }, async (ctx: Ctx) => {
+        const probe = await make();
+        const steps = (probe.faults?.crashSteps ?? []).filter((s) => s.operation !== undefined);
+        await probe.close?.();
+        if (steps.length === 0 || probe.faults?.crashAt === undefined) {
+          ctx.skip('the fixture names no crash steps of capture, void or refund');
+        }
+        for (const step of steps) {
+          const op = step.operation as 'capture' | 'void' | 'refund';
+          const label = `crash of the ${step.role} at '${step.step}' of a ${op}`;
+          const w = await world();
+          const amount = w.fixture.amount;
+          const before = await balances(w);
+          const paid = await w.pay(amount, { mode: op === 'refund' ? 'sale' : 'authorize' });
+          expect(value(paid.payee, label).status).toBe(op === 'refund' ? 'captured' : 'authorized');
+          const tx = paid.transactionId;
+          const run = (key: string) =>
+            op === 'capture'
+              ? w.payee.manager.capture(tx, { idempotencyKey: key, amount })
+              : op === 'void'
+                ? w.payee.manager.void(tx, { idempotencyKey: key })
+                : w.payee.manager.refund(tx, { idempotencyKey: key, amount });
+          await w.fixture.faults?.crashAt?.(step.role, step.step);
+          const crashed = await rejection(run('crash-op'));
+          expect(crashed.code, label).toBe('ERR_PAYMENTS_MODULE_FAULT');
+          await w.fixture.faults?.clear?.();
+          const reports = await w.restart();
+          expect(reports.payee.stillPending, `${label}: nothing stays pending`).toEqual([]);
+          const rec = await w.payee.manager.transaction(tx);
+          expect(rec?.pending, label).toBeUndefined();
+          const done = op === 'capture' ? 'captured' : op === 'void' ? 'voided' : 'refunded';
+          const untouched = op === 'refund' ? 'captured' : 'authorized';
+          expect([done, untouched], `${label}: the record says whether it happened`).toContain(rec?.state);
+          if (rec?.state === untouched) {
+            const retried = await run('after-crash');
+            expect(retried.status, `${label}: the operation can be made again`).toBe(
+              op === 'capture' ? 'captured' : op === 'void' ? 'voided' : 'refunded',
+            );
+          } else {
+            // the key's result is the recovered one
+            expect((await run('crash-op')).status, label).toBe(done === 'refunded' ? 'refunded' : done);
+          }
+          await expectMoved(w, before, op === 'capture' ? amount : amount.subtract(amount));
         }
       });
     });
