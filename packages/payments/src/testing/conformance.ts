@@ -92,13 +92,16 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { code?: st
  *   remaining modules (the pick is used; a refused choice cancels), a refused confirmation cancels before
  *   any value moves;
  * - **result semantics**: a decline is returned at both sides; a module's fault is thrown as
- *   `ERR_PAYMENTS_MODULE_FAULT` with the module's own error as `cause`, and recovery settles it;
+ *   `ERR_PAYMENTS_MODULE_FAULT` with the module's own error as `cause`, and recovery settles it; a
+ *   malformed message from the other party (the kit corrupts the first one the payee receives) is a
+ *   fault at the receiver, never a payment;
  * - **idempotency**: a repeat with the same key returns the first result and moves nothing; another
  *   payload under the key is `ERR_PAYMENTS_IDEMPOTENCY_CONFLICT` (payments, captures, refunds);
  * - **bounds**: capture above authorized, refund above captured, and concurrent refunds;
  * - **crash and recovery**: for each of the fixture's `crashSteps`, a crash there, a restart on the same
  *   stores, no transaction left pending, both parties agreeing on whether value moved, balances
- *   consistent, and a new payment working;
+ *   consistent, and a new payment working; for steps marked with an `operation`, a crash in a
+ *   capture, void or refund, after which the record says whether it happened and it can be finished;
  * - **evidence**: every protocol message archived at both sides (what one sent, the other received,
  *   byte for byte), archives verifying, events published.
  *
