@@ -13,7 +13,8 @@ import type { MigrationSet } from '@semper/store';
  * - `sdc_intake_log`: one line per container the intake looked at: accepted, duplicate, refused (answered
  *   with an error container) or rejected, with the code and reason — never the content.
  * - `sdc_deliveries`: the sender's side: each container sent that expects an answer, its delivery (the
- *   receipt or answer that came back, or the error) and, for exports, the table and Numeros it carried.
+ *   receipt or answer that came back, or the error) and, for exports, the table and Numeros it carried;
+ *   version 2 adds `truncated` (an import response that carried fewer rows than matched).
  * - `sdc_messages`: the bodies of `message` containers applied here.
  *
  * @example
@@ -121,6 +122,11 @@ CREATE TABLE sdc_messages (
   received_at  timestamptz NOT NULL
 );
 `,
+    },
+    {
+      version: 2,
+      name: 'truncated-answers',
+      sql: `ALTER TABLE sdc_deliveries ADD COLUMN truncated boolean;`,
     },
   ],
 };

@@ -166,8 +166,18 @@ describe('SecureDataService', () => {
     ]);
     const [d] = await b.service.deliveries();
     expect(d).toMatchObject({ containerId, type: 'import-request', outcome: 'answered', rowsApplied: 3 });
+    expect(d?.truncated).toBe(false);
+    // An answer cut at the requested limit says so.
+    const cut = await b.service.requestImport(
+      { table: 'rates', where: { field: 'Status', op: '=', value: 2 }, limit: 2 },
+      { from: 'hub' },
+    );
+    await net.deliverAll();
+    const cutDelivery = (await b.service.deliveries()).find((x) => x.containerId === cut.containerId);
+    expect(cutDelivery).toMatchObject({ outcome: 'answered', rowsApplied: 2, truncated: true });
+    await b.store.query(`delete from rates where "Numero" > 3`);
     const hubSide = (await hub.service.deliveries()).filter((x) => x.type === 'import-response');
-    expect(hubSide).toHaveLength(1);
+    expect(hubSide).toHaveLength(2);
     expect(hubSide[0]).toMatchObject({ recipient: b.id, outcome: 'applied', rowsApplied: 3 });
   });
 

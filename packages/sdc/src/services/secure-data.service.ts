@@ -222,6 +222,8 @@ export interface Delivery {
   readonly answerId: string | null;
   readonly errorCode: string | null;
   readonly rowsApplied: number | null;
+  /** For an import request: the answer carried fewer rows than matched (the peer's limit). */
+  readonly truncated: boolean;
 }
 
 /**
@@ -807,6 +809,9 @@ export class SecureDataService {
         answerId = (await this.#send(tx, peer, 'receipt', { for: h.id, digest: b64url(ctx.digest), rows }, h.id)).id;
         await this.#fault('apply:answer-queued');
         await this.#delivered(tx, d.container_id, 'answered', h.id, ctx.digest, null, rows);
+        if (body.truncated) {
+          await tx.query('UPDATE sdc_deliveries SET truncated = true WHERE container_id = $1', [d.container_id]);
+        }
         break;
       }
       case 'receipt': {
@@ -1036,6 +1041,7 @@ export class SecureDataService {
       answerId: (r.answer_id as string | null) ?? null,
       errorCode: (r.error_code as string | null) ?? null,
       rowsApplied: (r.rows_applied as number | null) ?? null,
+      truncated: r.truncated === true,
     }));
   }
 
