@@ -32,6 +32,7 @@ export {
   sdcQuerySchema,
 } from './query.js';
 export {
+  DEFAULT_REPLAY_WINDOW,
   type Delivery,
   type ExportOutcome,
   type IntakeLogEntry,

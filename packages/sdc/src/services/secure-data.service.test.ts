@@ -363,6 +363,37 @@ describe('SecureDataService', () => {
     expect(await digestStore(hub.store, { exclude: ['sdc_intake_log'] })).toBe(before);
   });
 
+  it('containers overtaken in transit are applied; a sequence below the replay window, or reused, is a replay', async () => {
+    await net.insertTransfers(a.id, 3, { status: 2, prefix: 'OOO' });
+    for (let i = 0; i < 3; i++) await a.service.exportTable('transfers', { to: 'hub', limit: 1 });
+    const entries = (await a.service.outbox.pending()).filter((e) => e.type === 'export');
+    expect(entries).toHaveLength(3);
+    const arrival = [entries[2], entries[0], entries[1]] as typeof entries;
+    const outcomes = [];
+    for (const e of arrival) outcomes.push(await hub.service.receive(e.bytes));
+    expect(outcomes.map((o) => o.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(await count(hub, 'transfers', `reference like 'OOO-%'`)).toBe(3);
+    for (const e of entries) await a.service.outbox.markSent(e.containerId);
+    await net.deliverAll();
+    expect((await a.service.deliveries({ pending: true })).filter((d) => d.type === 'export')).toEqual([]);
+    // The window (1,000 by default) below the highest sequence applied.
+    const far = await hub.service.receive(await craft(a, hub, 'message', { text: 'far' }, { sequence: 5000n }));
+    const tooOld = await hub.service.receive(await craft(a, hub, 'message', { text: 'old' }, { sequence: 3999n }));
+    const inWindow = await hub.service.receive(await craft(a, hub, 'message', { text: 'late' }, { sequence: 4500n }));
+    const reused = await hub.service.receive(await craft(a, hub, 'message', { text: 'again' }, { sequence: 4500n }));
+    expect([far.status, tooOld.status, inWindow.status, reused.status]).toEqual([
+      'accepted',
+      'rejected',
+      'accepted',
+      'rejected',
+    ]);
+    expect(tooOld).toMatchObject({ code: 'ERR_SDC_REPLAY' });
+    expect(reused).toMatchObject({ code: 'ERR_SDC_REPLAY' });
+    // a's own counter goes on from there, as it would have.
+    await a.store.query(`update sdc_sequences set last = 5001 where recipient = 'hub'`);
+    await net.deliverAll();
+  });
+
   it('wrong recipients, unknown and untrusted senders are rejected before anything is applied', async () => {
     const before = await digestStore(hub.store, { exclude: ['sdc_intake_log'] });
     const body = { recordSet: { table: 'transfers', columns: transferColumns, rows: [row(91)] } };
@@ -505,7 +536,7 @@ describe('SecureDataService', () => {
   it('every rejection and refusal is in the intake log, counted by code', async () => {
     const counts = await hub.service.intakeCounts();
     const log = await hub.service.intakeLog({ code: 'ERR_SDC_REPLAY' });
-    expect(log).toHaveLength(2);
+    expect(log).toHaveLength(4);
     expect(log.every((e) => e.status === 'rejected' && e.sender === a.id && e.reason !== null)).toBe(true);
     expect(counts['rejected ERR_SDC_WRONG_RECIPIENT']).toBe(2);
     expect(counts['rejected ERR_SDC_UNKNOWN_SENDER']).toBe(1);

@@ -131,6 +131,13 @@ export interface SecureDataServiceOptions {
   readonly clock?: Clock;
   /** The `Status` given to rows that arrive (export at the receiver, import response at the requester); default 1. */
   readonly receivedStatus?: RecordStatus;
+  /**
+   * How far below the highest sequence applied from a sender a container may still be applied, so that
+   * containers overtaken in transit (mail does not keep order) are not lost; default
+   * {@link DEFAULT_REPLAY_WINDOW}. 0: strictly increasing only. A sequence used by an applied container is
+   * always a replay, whatever the window; an exact redelivery is a duplicate.
+   */
+  readonly replayWindow?: number;
   /** Stricter container limits than the format's. */
   readonly limits?: Partial<SdcLimits>;
   /** Default true: `open` applies the migrations and creates the record tables. */
@@ -138,6 +145,18 @@ export interface SecureDataServiceOptions {
   /** For tests: called at each {@link SdcStep}; a throw there aborts the transaction. */
   readonly faultInjection?: (step: SdcStep) => void | Promise<void>;
 }
+
+/**
+ * The default {@link SecureDataServiceOptions.replayWindow}: a container may be overtaken by up to 1,000
+ * later ones of its sender and still be applied.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_REPLAY_WINDOW } from '@semper/sdc';
+ * console.log(DEFAULT_REPLAY_WINDOW); // 1000
+ * ```
+ */
+export const DEFAULT_REPLAY_WINDOW = 1000;
 
 /**
  * What the intake did with a container. Never thrown:
@@ -321,6 +340,10 @@ export class SecureDataService {
   constructor(options: SecureDataServiceOptions) {
     if (options?.store === undefined || options.identity === undefined || options.trust === undefined) {
       throw new SdcServiceError('ERR_SDC_INVALID_ARGUMENT', 'the services need a store, an identity and a trust');
+    }
+    const w = options.replayWindow;
+    if (w !== undefined && (!Number.isSafeInteger(w) || w < 0)) {
+      throw new SdcServiceError('ERR_SDC_INVALID_ARGUMENT', 'replayWindow is a non-negative integer');
     }
     this.#o = options;
     this.#trust = options.trust;
@@ -696,7 +719,11 @@ export class SecureDataService {
     });
   }
 
-  /** Rejects a sequence not above the last one applied from the sender (`lock`: in the applying transaction). */
+  /**
+   * Freshness (`lock`: in the applying transaction, under the sender's row lock): a sequence already used
+   * by another applied container of the sender, or older than the replay window below the highest applied
+   * one, is a replay. (An exact redelivery never gets here: it is a duplicate.)
+   */
   async #checkFresh(db: Queryable, h: SdcHeader, lock: boolean, id?: string): Promise<void> {
     if (lock) {
       await db.query(
@@ -713,8 +740,25 @@ export class SecureDataService {
       const [again] = await db.query('SELECT 1 FROM sdc_received WHERE container_id = $1', [id]);
       if (again !== undefined) throw new SeenMeanwhile();
     }
-    if (state !== undefined && BigInt(h.sequence) <= BigInt(state.last_sequence)) {
-      throw new Rejection('ERR_SDC_REPLAY', 'the sequence number is not above the last one applied from this sender');
+    const sequence = BigInt(h.sequence);
+    const window = BigInt(this.#o.replayWindow ?? DEFAULT_REPLAY_WINDOW);
+    if (state !== undefined) {
+      const last = BigInt(state.last_sequence);
+      if (window === 0n ? sequence <= last : sequence <= last - window) {
+        throw new Rejection(
+          'ERR_SDC_REPLAY',
+          window === 0n
+            ? 'the sequence number is not above the last one applied from this sender'
+            : `the sequence number is ${window} or more below the last one applied from this sender`,
+        );
+      }
+    }
+    const [used] = await db.query('SELECT 1 FROM sdc_received WHERE sender = $1 AND sequence = $2', [
+      h.sender,
+      sequence,
+    ]);
+    if (used !== undefined) {
+      throw new Rejection('ERR_SDC_REPLAY', 'another container of this sender with this sequence number was applied');
     }
   }
 
@@ -851,11 +895,10 @@ export class SecureDataService {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [h.id, h.sender, sequence, h.type, ctx.digest, this.#clock.now(), answerId, rows],
     );
-    await tx.query('UPDATE sdc_peer_state SET last_sequence = $2, updated_at = $3 WHERE sender = $1', [
-      h.sender,
-      sequence,
-      this.#clock.now(),
-    ]);
+    await tx.query(
+      'UPDATE sdc_peer_state SET last_sequence = GREATEST(last_sequence, $2), updated_at = $3 WHERE sender = $1',
+      [h.sender, sequence, this.#clock.now()],
+    );
     await this.#log(tx, ctx, 'accepted', code, null, answerId);
     return {
       status: 'accepted',
