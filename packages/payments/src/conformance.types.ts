@@ -127,7 +127,9 @@ export type ConformanceFactory = (suite: ConformanceSuiteEnvironment) => Promise
  * Options of `describePaymentModuleConformance`.
  *
  * - `stepTimeoutMs`: how long a side waits for the other's message (default 5 000);
- * - `testTimeoutMs`: per test (default 60 000).
+ * - `testTimeoutMs`: per test (default 60 000);
+ * - `openStore`: opens the suite's store (default an in-memory PGlite); e.g. a PostgreSQL database in a
+ *   `*.services.test.ts`. The kit closes it after the suite.
  *
  * @example
  * ```ts
@@ -138,6 +140,7 @@ export type ConformanceFactory = (suite: ConformanceSuiteEnvironment) => Promise
 export interface ConformanceOptions {
   readonly stepTimeoutMs?: number;
   readonly testTimeoutMs?: number;
+  readonly openStore?: () => Promise<Store>;
 }
 
 /**

@@ -154,7 +154,7 @@ export function describePaymentModuleConformance(
 
   describe(`payment module conformance: ${name}`, () => {
     beforeAll(async () => {
-      store = await openStore('pglite:memory');
+      store = await (options.openStore ?? (() => openStore('pglite:memory')))();
     });
     afterAll(async () => {
       await store?.close();
