@@ -150,6 +150,63 @@ describe('PaymentManager', () => {
     });
   });
 
+  it('a payer that never answers is a timeout; nothing is recorded and the key can be used again', async () => {
+    const w = await world();
+    const input = { to: 'mem:nobody-here', amount: eur('5.00'), idempotencyKey: 'lonely', timeoutMs: 300 } as const;
+    await expect(w.payee.manager.requestPayment(input)).rejects.toMatchObject({ code: 'ERR_PAYMENTS_TIMEOUT' });
+    await expect(w.payee.manager.requestPayment(input)).rejects.toMatchObject({ code: 'ERR_PAYMENTS_TIMEOUT' });
+    expect(await w.payee.manager.transactions()).toEqual([]);
+  });
+
+  it("a payer that refuses a request: the payee gets cancelled with the payer's reason", async () => {
+    const w = await world();
+    const asked = w.payee.manager.requestPayment({
+      to: w.payer.address,
+      amount: eur('5.00'),
+      idempotencyKey: 'refused',
+      transactionId: 'pay_refused',
+    });
+    while (w.payer.manager.pendingRequests().length === 0) await new Promise((r) => setTimeout(r, 10));
+    expect(w.payer.manager.pendingRequests()[0]).toMatchObject({ transactionId: 'pay_refused', payee: w.payee.party });
+    expect(await w.payer.manager.refuseRequest('pay_refused', 'not-today')).toBe(true);
+    expect(await asked).toMatchObject({ status: 'cancelled', reason: 'not-today' });
+  });
+
+  it("policy: a module not declared for the payer's jurisdiction is not used", async () => {
+    class FrenchNote extends DecoyPaymentModule {
+      constructor() {
+        super(['EUR'], 'test.french-note');
+        Object.defineProperty(this, 'descriptor', {
+          value: Object.freeze({ ...this.descriptor, jurisdictions: ['FR'] }),
+        });
+      }
+    }
+    const frFixture = {
+      amount: eur('5.00'),
+      party: async (env: { party: string }) => {
+        const module = new FrenchNote();
+        return { module, purse: await module.openPurse(env.party) };
+      },
+    };
+    const w = await PaymentTestWorld.create(
+      frFixture,
+      { payer: { context: { jurisdiction: 'DE' } } },
+      { store, stepTimeoutMs: 2_000 },
+    );
+    worlds.push(w);
+    const { payer, payee } = await w.pay(eur('5.00'));
+    expect(payer).toMatchObject({
+      status: 'fulfilled',
+      value: { status: 'cancelled', reason: 'no-acceptable-module' },
+    });
+    expect(payee).toMatchObject({
+      status: 'fulfilled',
+      value: { status: 'cancelled', reason: 'no-acceptable-module' },
+    });
+    const r = (payer as PromiseFulfilledResult<{ message?: string }>).value;
+    expect(r.message).toMatch(/test.french-note/);
+  });
+
   it('register() wires a manager in a party container from the tokens', async () => {
     const party = registerCore(createPartyContainer());
     const broker = new MemoryBroker();
