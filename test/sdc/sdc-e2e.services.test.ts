@@ -188,7 +188,9 @@ if (!pgUrl || !mail) {
         .slice(-40)
         .map((e) => Number(e.sequence));
       const ahead = order.filter((q, i) => order.slice(i + 1).some((later) => later < q)).length;
-      console.log(`sdc e2e (mail burst): 40 exports applied; ${ahead} arrived before an earlier one (mail reordered them)`);
+      console.log(
+        `sdc e2e (mail burst): 40 exports applied; ${ahead} arrived before an earlier one (mail reordered them)`,
+      );
     }, 600_000);
   });
 }
