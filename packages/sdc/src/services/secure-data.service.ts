@@ -598,11 +598,13 @@ export class SecureDataService {
   ): Promise<IntakeOutcome[]> {
     const out: IntakeOutcome[] = [];
     const rejected: LogLine[] = [];
+    // Access decisions that allowed, kept for this call only (a status change is seen by the next call).
+    const allowed = new Set<string>();
     try {
       for (const input of inputs) {
         const bytes = input?.bytes;
         const copy = new Uint8Array(bytes instanceof Uint8Array ? bytes : new Uint8Array(0));
-        const ctx: Ctx = { digest: sha256(copy), source: input?.source?.slice(0, 500) ?? null };
+        const ctx: Ctx = { digest: sha256(copy), source: input?.source?.slice(0, 500) ?? null, allowed };
         let r: IntakeOutcome;
         try {
           r = await this.#intake(copy, ctx);
@@ -650,7 +652,7 @@ export class SecureDataService {
     await this.#checkFresh(this.store, h, false);
     // 4. Apply, or refuse with an error container.
     try {
-      const prepared = await this.#preflight(opened);
+      const prepared = await this.#preflight(opened, ctx);
       return await this.store.transaction(async (tx) => this.#apply(tx, opened, prepared, ctx));
     } catch (e) {
       if (e instanceof SdcServiceError && REFUSALS.has(e.code)) return this.#refuse(h, ctx, e.code, e.message);
@@ -725,40 +727,40 @@ export class SecureDataService {
    * one, is a replay. (An exact redelivery never gets here: it is a duplicate.)
    */
   async #checkFresh(db: Queryable, h: SdcHeader, lock: boolean, id?: string): Promise<void> {
+    const sequence = BigInt(h.sequence);
+    let last: bigint | undefined;
     if (lock) {
-      await db.query(
-        'INSERT INTO sdc_peer_state (sender, last_sequence, updated_at) VALUES ($1, 0, $2) ON CONFLICT (sender) DO NOTHING',
+      // Takes (or creates) the sender's row and locks it until the transaction ends.
+      const [state] = await db.query<{ last_sequence: bigint }>(
+        `INSERT INTO sdc_peer_state (sender, last_sequence, updated_at) VALUES ($1, 0, $2)
+         ON CONFLICT (sender) DO UPDATE SET sender = EXCLUDED.sender RETURNING last_sequence`,
         [h.sender, this.#clock.now()],
       );
-    }
-    const [state] = await db.query<{ last_sequence: bigint }>(
-      `SELECT last_sequence FROM sdc_peer_state WHERE sender = $1${lock ? ' FOR UPDATE' : ''}`,
-      [h.sender],
-    );
-    if (id !== undefined) {
+      last = BigInt((state as { last_sequence: bigint }).last_sequence);
+      const clash = await db.query<{ container_id: string }>(
+        'SELECT container_id FROM sdc_received WHERE container_id = $1 OR (sender = $2 AND sequence = $3)',
+        [id ?? '', h.sender, sequence],
+      );
       // Under the lock: another intake may have applied this very container while we waited for it.
-      const [again] = await db.query('SELECT 1 FROM sdc_received WHERE container_id = $1', [id]);
-      if (again !== undefined) throw new SeenMeanwhile();
+      if (clash.some((c) => c.container_id === id)) throw new SeenMeanwhile();
+      if (clash.length > 0) throw USED_SEQUENCE();
+    } else {
+      const [state] = await db.query<{ last: bigint | null; used: boolean }>(
+        `SELECT (SELECT last_sequence FROM sdc_peer_state WHERE sender = $1) AS last,
+                EXISTS (SELECT 1 FROM sdc_received WHERE sender = $1 AND sequence = $2) AS used`,
+        [h.sender, sequence],
+      );
+      if (state?.used === true) throw USED_SEQUENCE();
+      last = state?.last === null || state?.last === undefined ? undefined : BigInt(state.last);
     }
-    const sequence = BigInt(h.sequence);
     const window = BigInt(this.#o.replayWindow ?? DEFAULT_REPLAY_WINDOW);
-    if (state !== undefined) {
-      const last = BigInt(state.last_sequence);
-      if (window === 0n ? sequence <= last : sequence <= last - window) {
-        throw new Rejection(
-          'ERR_SDC_REPLAY',
-          window === 0n
-            ? 'the sequence number is not above the last one applied from this sender'
-            : `the sequence number is ${window} or more below the last one applied from this sender`,
-        );
-      }
-    }
-    const [used] = await db.query('SELECT 1 FROM sdc_received WHERE sender = $1 AND sequence = $2', [
-      h.sender,
-      sequence,
-    ]);
-    if (used !== undefined) {
-      throw new Rejection('ERR_SDC_REPLAY', 'another container of this sender with this sequence number was applied');
+    if (last !== undefined && (window === 0n ? sequence <= last : sequence <= last - window)) {
+      throw new Rejection(
+        'ERR_SDC_REPLAY',
+        window === 0n
+          ? 'the sequence number is not above the last one applied from this sender'
+          : `the sequence number is ${window} or more below the last one applied from this sender`,
+      );
     }
   }
 
@@ -766,12 +768,12 @@ export class SecureDataService {
    * What is checked before the transaction: the body's schema, the sender's access (which uses the store),
    * the record set against the table, the query against the allow-list. A refusal here starts no transaction.
    */
-  async #preflight(opened: OpenedSdc): Promise<Prepared> {
+  async #preflight(opened: OpenedSdc, ctx: Ctx): Promise<Prepared> {
     const h = opened.header;
     if (h.type === 'export') {
       const body = parseBody('export', opened.body);
       const table = body.recordSet.table;
-      await this.#authorize(h.sender, 'sdc.export', table);
+      await this.#authorize(h.sender, 'sdc.export', table, ctx.allowed);
       const allowed = this.#o.allow?.export;
       const decoded = decodeRecordSet(
         body.recordSet as RecordSet,
@@ -782,7 +784,7 @@ export class SecureDataService {
     }
     if (h.type === 'import-request') {
       const q = parseBody('import-request', opened.body).query;
-      await this.#authorize(h.sender, 'sdc.import', typeof q.table === 'string' ? q.table : '');
+      await this.#authorize(h.sender, 'sdc.import', typeof q.table === 'string' ? q.table : '', ctx.allowed);
       return { type: 'import-request', query: compileQuery(q, this.#o.allow ?? {}, this.tables, h.sender) };
     }
     if (h.type === 'message') return { type: 'message', body: parseBody('message', opened.body) };
@@ -890,16 +892,19 @@ export class SecureDataService {
       }
     }
     await this.#fault('delivery:recorded');
+    // One round trip: the container applied, the sender's replay line, the log line.
+    const line = this.#line(ctx, 'accepted', code, null, answerId);
     await tx.query(
-      `INSERT INTO sdc_received (container_id, sender, sequence, type, digest, applied_at, answer_id, rows_applied)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [h.id, h.sender, sequence, h.type, ctx.digest, this.#clock.now(), answerId, rows],
+      `WITH received AS (
+         INSERT INTO sdc_received (container_id, sender, sequence, type, digest, applied_at, answer_id, rows_applied)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ), line AS (
+         UPDATE sdc_peer_state SET last_sequence = GREATEST(last_sequence, $3), updated_at = $6 WHERE sender = $2
+       )
+       INSERT INTO sdc_intake_log (at, source, container_id, sender, sequence, type, status, code, reason, answer_id, digest)
+       VALUES (${line.map((_, k) => `$${k + 9}${LOG_CASTS[k]}`).join(', ')})`,
+      [h.id, h.sender, sequence, h.type, ctx.digest, this.#clock.now(), answerId, rows, ...line],
     );
-    await tx.query(
-      'UPDATE sdc_peer_state SET last_sequence = GREATEST(last_sequence, $2), updated_at = $3 WHERE sender = $1',
-      [h.sender, sequence, this.#clock.now()],
-    );
-    await this.#log(tx, ctx, 'accepted', code, null, answerId);
     return {
       status: 'accepted',
       containerId: h.id,
@@ -910,12 +915,19 @@ export class SecureDataService {
     };
   }
 
-  async #authorize(sender: string, action: 'sdc.export' | 'sdc.import', table: string): Promise<void> {
+  async #authorize(
+    sender: string,
+    action: 'sdc.export' | 'sdc.import',
+    table: string,
+    allowed: Set<string>,
+  ): Promise<void> {
     const access = this.#o.access;
     if (access === undefined) return;
+    const t = /^[a-z][a-z0-9_]{0,62}$/.test(table) ? table : 'invalid';
+    const key = `${sender}\u0000${action}\u0000${t}`;
+    if (allowed.has(key)) return;
     let decision: { allowed: boolean; reason?: string };
     try {
-      const t = /^[a-z][a-z0-9_]{0,62}$/.test(table) ? table : 'invalid';
       decision = await access.authorize(sender, action, `${agencyResource(sender)}/sdc/${t}`);
     } catch (e) {
       if (isStoreFault(e)) throw e;
@@ -924,6 +936,7 @@ export class SecureDataService {
     if (!decision.allowed) {
       throw new SdcServiceError('ERR_SDC_ACCESS_DENIED', `${action} is not allowed: ${decision.reason ?? 'denied'}`);
     }
+    allowed.add(key);
   }
 
   /** The delivery a receipt, error or response answers: sent by us to its sender, not answered yet. */
@@ -1177,6 +1190,8 @@ type Prepared =
 interface Ctx {
   readonly digest: Uint8Array;
   readonly source: string | null;
+  /** Access decisions that allowed, in this `receiveMany` call. */
+  readonly allowed: Set<string>;
   header?: SdcHeader;
 }
 
@@ -1189,6 +1204,9 @@ const SQL_TYPE_OF: Record<string, string> = {
   date: 'date',
   timestamptz: 'timestamptz',
 };
+
+const USED_SEQUENCE = () =>
+  new Rejection('ERR_SDC_REPLAY', 'another container of this sender with this sequence number was applied');
 
 /** The container was applied by another intake while this one waited for the sender's lock. */
 class SeenMeanwhile extends SemperError<'ERR_SDC_REPLAY'> {
