@@ -300,6 +300,16 @@ export class EcashPaymentModule extends AbstractPaymentModule<EcashPurse> {
     }
     await this.#step('payee', 'refund', ctx.record.id);
     const refundId = `rf-${toBase64Url(await digestOf('semper-ecash/refund-id/v1', ctx.idempotencyKey)).slice(0, 32)}`;
+    const earlier = await wallet.handedOver(refundId);
+    if (earlier) {
+      // A retry after a crash that came after the coins were made: the same coins again.
+      return {
+        status: 'refunded',
+        amount: ctx.amount,
+        payerToken: earlier,
+        moduleData: { ...data, lastRefundId: refundId },
+      };
+    }
     const planchets = await wallet.prepareRefund(refundId, ctx.amount);
     const body = {
       type: 'refund' as const,

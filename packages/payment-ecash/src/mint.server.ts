@@ -12,7 +12,7 @@ import {
 } from './blind-rsa.js';
 import { ED25519_PUBLIC_BYTES, verifyCoinSignature, verifyEd25519 } from './coin.js';
 import { balanceDigest, refundDigest, spendDigest, withdrawDigest } from './digests.js';
-import { bytesEqual, toBase64Url } from './encoding.js';
+import { bytesEqual, digestOf, toBase64Url } from './encoding.js';
 import { EcashError } from './errors.js';
 import {
   bytesOf,
@@ -117,6 +117,22 @@ async function rollbackValue<T, R>(work: Promise<T>): Promise<T | R> {
     if (err instanceof Rollback) return err.value as R;
     throw err;
   }
+}
+
+/** What makes two withdrawals (or refunds) under one id the same request: everything but the signed time. */
+function contentDigest(
+  kind: 'withdraw' | 'refund',
+  account: string,
+  id: string,
+  planchets: readonly { keyId: string; blindedMsg: string }[],
+  extra: Record<string, string> = {},
+): Promise<Uint8Array> {
+  return digestOf(`semper-ecash/${kind}-content/v1`, {
+    account,
+    id,
+    planchets: planchets.map((p) => ({ keyId: p.keyId, blindedMsg: p.blindedMsg })),
+    ...extra,
+  });
 }
 
 function positiveValue(v: bigint | number): bigint {
@@ -458,8 +474,10 @@ export class EcashMint {
   }
 
   async #withdraw(r: MintRequestOf<'withdraw'>): Promise<MintResponseOf<'withdraw'>> {
-    const digest = await withdrawDigest(r);
-    const account = await this.#authorize(r.account, r.at, r.signature, digest);
+    const account = await this.#authorize(r.account, r.at, r.signature, await withdrawDigest(r));
+    // Idempotency is on the content (the planchets), not on the signed time: a wallet that sends its
+    // request again after a crash signs it anew.
+    const digest = await contentDigest('withdraw', r.account, r.requestId, r.planchets);
     const replay = await this.#withdrawReplay(r, digest);
     if (replay) return replay;
     const keys = await this.#withdrawKeys(r.planchets, account.currency);
@@ -649,8 +667,12 @@ export class EcashMint {
   }
 
   async #refund(r: MintRequestOf<'refund'>): Promise<MintResponseOf<'refund'>> {
-    const digest = await refundDigest(r);
-    const account = await this.#authorize(r.account, r.at, r.signature, digest);
+    const account = await this.#authorize(r.account, r.at, r.signature, await refundDigest(r));
+    const digest = await contentDigest('refund', r.account, r.refundId, r.planchets, {
+      spendDigest: r.spendDigest,
+      amount: r.amount,
+      currency: r.currency,
+    });
     const rejected = (reason: 'exceeds-deposit' | 'insufficient-funds' | 'value-mismatch' | 'unknown-spend') =>
       ({ type: 'refund', status: 'rejected', refundId: r.refundId, reason }) as const;
     const replay = async () => {

@@ -129,6 +129,7 @@ describe('EcashWallet', () => {
     await expect(wallet.withdraw(eur(123))).rejects.toThrow('connection lost');
     expect((await t.mint.accountBalance('dan')).amount).toBe(500n - 123n);
     expect((await wallet.balance()).amount).toBe(0n);
+    t.clock.advance(60_000); // the request is signed anew, at another time: still the same withdrawal
     const report = await wallet.recover();
     expect(report.withdrawals).toBe(1);
     expect((await wallet.balance()).amount).toBe(123n);

@@ -971,6 +971,21 @@ export class EcashWallet {
   }
 
   /**
+   * The coins handed over under `handoverId` before, as the same bearer bytes (so that a refund retried
+   * after a crash hands over the same coins instead of making new ones); `undefined` if none.
+   *
+   * @example
+   * ```ts
+   * const token = (await wallet.handedOver('refund-1')) ?? (await wallet.handOver(coins, 'refund-1'));
+   * ```
+   */
+  async handedOver(handoverId: string): Promise<Uint8Array | undefined> {
+    const spendId = `handover:${handoverId}`;
+    const given = (await this.coins('spent')).filter((c) => c.spendId === spendId);
+    return given.length === 0 ? undefined : encodeCoinToken(given);
+  }
+
+  /**
    * Takes coins handed over by someone else (a refund) and refreshes them at once at the mint, so that
    * only this wallet can spend what comes back. Coins the giver spent meanwhile are refused by the mint
    * (`double-spent`), which the settlement reports.
