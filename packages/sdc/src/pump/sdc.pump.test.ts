@@ -7,6 +7,7 @@ import {
   MemoryBroker,
   type Message,
   openFolderTransport,
+  openHttpTransport,
   type SendReceipt,
   type Transport,
 } from '@semper/comms';
@@ -310,6 +311,42 @@ describe('SdcPump', () => {
     await expect(runPumpOnce({ mailbox: once.mailbox, transport: once.agencyTransport })).rejects.toMatchObject({
       code: 'ERR_COMMS_UNAVAILABLE',
     });
+  });
+
+  it('over HTTP (not store-and-forward): a container is marked sent only once the receiving pump committed it', async () => {
+    const hubHttp = await openHttpTransport({ listen: { port: 0, host: '127.0.0.1' } });
+    const agencyHttp = await openHttpTransport({ listen: { port: 0, host: '127.0.0.1' }, retry: { attempts: 1 } });
+    cleanups.push(async () => {
+      await hubHttp.close();
+      await agencyHttp.close();
+    });
+    const hubMailbox = new MemorySdcMailbox();
+    hubMailbox.intake = async (m) => {
+      hubMailbox.enqueue({ id: `receipt_${m.id}`, to: agencyHttp.address, body: bytes(`receipt for ${m.id}`) });
+      return undefined;
+    };
+    const agencyMailbox = new MemorySdcMailbox();
+    agencyMailbox.enqueue({ id: 'export_1', to: hubHttp.address, body: bytes('rows') });
+    const agency = new SdcPump({ mailbox: agencyMailbox, transport: agencyHttp, intervalMs: 60_000 });
+    // The hub is not listening yet: the agency's run fails (nothing marked sent) and backs off.
+    await hubHttp.close();
+    const down = await agency.runOnce();
+    expect(down.error?.code).toMatch(/^ERR_COMMS_/);
+    expect(agencyMailbox.outbox.map((e) => e.id)).toEqual(['export_1']);
+    await agency.stop();
+
+    const hubUp = await openHttpTransport({ listen: { port: 0, host: '127.0.0.1' } });
+    cleanups.push(() => hubUp.close());
+    const hub2 = new SdcPump({ mailbox: hubMailbox, transport: hubUp, intervalMs: 60_000, runAfterIntake: 0 });
+    await hub2.start();
+    agencyMailbox.outbox[0] = { id: 'export_1', to: hubUp.address, body: bytes('rows') };
+    const agency2 = new SdcPump({ mailbox: agencyMailbox, transport: agencyHttp, intervalMs: 60_000 });
+    await agency2.start();
+    await waitUntil(() => agencyMailbox.inbox.has('receipt_export_1'), 10_000, 'the receipt over HTTP');
+    expect([...hubMailbox.inbox.keys()]).toEqual(['export_1']);
+    expect(agencyMailbox.sent.get('export_1')?.to).toBe(hubUp.address);
+    await agency2.stop();
+    await hub2.stop();
   });
 
   it('refuses bad options with ERR_SDC_PUMP_INVALID_ARGUMENT', () => {
