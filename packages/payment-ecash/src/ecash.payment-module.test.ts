@@ -261,6 +261,33 @@ describe('EcashPaymentModule', () => {
     expect(tooMuch).toMatchObject({ status: 'declined', reason: 'exceeds-deposit' });
   });
 
+  it('finishes a refund that crashed after the mint issued it: the retry (another key) gets the same coins', async () => {
+    const c = contexts(t, 'tx-refund-crash', eur(20), alice, shop);
+    const [, received] = await Promise.all([module.pay(c.payerCtx), module.receive(c.payeeCtx)]);
+    expect(received.status).toBe('captured');
+    const payeeRecord = {
+      ...record('payee', 'tx-refund-crash', eur(20), c.sides.payee, 'captured'),
+      moduleData: received.moduleData ?? null,
+    };
+    const shopBefore = await shop.balance();
+    crash = { role: 'payee', step: 'refund-issued' };
+    const refund = (key: string) =>
+      module.refund({ ...c.payeeCtx, record: payeeRecord, purse: shop, amount: eur(20), idempotencyKey: key });
+    await expect(refund('first-key')).rejects.toThrow('simulated crash');
+    const retried = await refund('second-key');
+    expect(retried).toMatchObject({ status: 'refunded' });
+    expect((await shop.balance()).amount).toBe(shopBefore.amount - 20n); // debited once
+    const before = await alice.balance();
+    if (retried.status !== 'refunded') return;
+    const payerRecord = record('payer', 'tx-refund-crash', eur(20), c.sides.payer, 'captured');
+    expect(
+      await module.redeemRefund({ ...c.payerCtx, record: payerRecord, purse: alice, token: retried.payerToken! }),
+    ).toMatchObject({
+      status: 'redeemed',
+    });
+    expect((await alice.balance()).amount).toBe(before.amount + 20n);
+  }, 60_000);
+
   for (const order of ['payee first', 'payer first'] as const) {
     it(`recovers a crash of the payee after its deposit (result never sent), ${order}: both captured`, async () => {
       const c = contexts(t, `tx-crash-result-${order.split(' ')[0]}`, eur(30), alice, shop);

@@ -71,7 +71,7 @@ export interface EcashPaymentModuleOptions {
   readonly stepTimeoutMs?: number;
   /**
    * Called at each named protocol step (payer: `terms`, `coins`, `result`; payee: `terms`, `deposit`,
-   * `result`; refunds: `refund`), before the step acts: tracing, and fault injection in tests (a hook
+   * `result`; refunds, payee: `refund` before the mint, `refund-issued` after it), before the step acts: tracing, and fault injection in tests (a hook
    * that throws makes the step fail).
    */
   readonly onStep?: (role: PaymentRole, step: string, transactionId: string) => void | Promise<void>;
@@ -299,17 +299,19 @@ export class EcashPaymentModule extends AbstractPaymentModule<EcashPurse> {
       throw new EcashError('ERR_ECASH_INVALID_ARGUMENT', 'no deposit of this transaction to refund against');
     }
     await this.#step('payee', 'refund', ctx.record.id);
-    const refundId = `rf-${toBase64Url(await digestOf('semper-ecash/refund-id/v1', ctx.idempotencyKey)).slice(0, 32)}`;
+    // The refund's id follows from the transaction, what it had refunded before, and the amount: a refund
+    // retried after a crash (under any idempotency key) is the same refund at the mint, which answers it
+    // once, with the same planchets, kept in the wallet.
+    const refundId = `rf-${toBase64Url(
+      await digestOf('semper-ecash/refund-id/v1', [
+        ctx.record.id,
+        ctx.record.refunded.amount.toString(),
+        ctx.amount.amount.toString(),
+      ]),
+    ).slice(0, 32)}`;
+    const moduleData = { ...data, lastRefundId: refundId };
     const earlier = await wallet.handedOver(refundId);
-    if (earlier) {
-      // A retry after a crash that came after the coins were made: the same coins again.
-      return {
-        status: 'refunded',
-        amount: ctx.amount,
-        payerToken: earlier,
-        moduleData: { ...data, lastRefundId: refundId },
-      };
-    }
+    if (earlier) return { status: 'refunded', amount: ctx.amount, payerToken: earlier, moduleData };
     const planchets = await wallet.prepareRefund(refundId, ctx.amount);
     const body = {
       type: 'refund' as const,
@@ -330,9 +332,12 @@ export class EcashPaymentModule extends AbstractPaymentModule<EcashPurse> {
         reason: response.reason === 'insufficient-funds' ? 'insufficient-funds' : response.reason,
       };
     }
-    const coins = await wallet.acceptRefund(refundId, response.blindSignatures);
-    const payerToken = await wallet.handOver(coins, refundId);
-    return { status: 'refunded', amount: ctx.amount, payerToken, moduleData: { ...data, lastRefundId: refundId } };
+    await this.#step('payee', 'refund-issued', ctx.record.id);
+    // Unblinded and marked as handed over in one transaction: never spendable by the payee afterwards.
+    await wallet.acceptRefund(refundId, response.blindSignatures, { handOverAs: refundId });
+    const payerToken = await wallet.handedOver(refundId);
+    if (!payerToken) throw new EcashError('ERR_ECASH_CORRUPT_RECORD', 'the refund coins vanished');
+    return { status: 'refunded', amount: ctx.amount, payerToken, moduleData };
   }
 
   protected override async onRedeemRefund(ctx: RedeemRefundContext<EcashPurse>): Promise<RedeemRefundOutcome> {

@@ -406,6 +406,7 @@ export class EcashWallet {
     operation: string,
     planchets: readonly Planchet[],
     blindSignatures: readonly string[],
+    handOverAs?: string,
   ): Promise<Coin[]> {
     if (blindSignatures.length !== planchets.length) {
       throw new EcashError(
@@ -419,7 +420,7 @@ export class EcashWallet {
       coins.push(await finalizeCoin(p, d.publicKey, bytesOf(blindSignatures[i]!)));
     }
     await this.#store.transaction(async (tx) => {
-      for (const c of coins) await this.#insertCoin(tx, c);
+      for (const c of coins) await this.#insertCoin(tx, c, handOverAs ? 'spent' : 'unspent', handOverAs ?? null);
       await tx.query('DELETE FROM ecash_wallet_planchets WHERE wallet = $1 AND operation = $2', [this.name, operation]);
     });
     return coins;
@@ -937,11 +938,19 @@ export class EcashWallet {
    * const coins = await wallet.acceptRefund('rf-1', response.blindSignatures);
    * ```
    */
-  async acceptRefund(refundId: string, blindSignatures: readonly string[]): Promise<Coin[]> {
+  async acceptRefund(
+    refundId: string,
+    blindSignatures: readonly string[],
+    options: {
+      /** Store the coins as already handed over under this id (see {@link EcashWallet.handedOver}), in the same transaction. */
+      readonly handOverAs?: string;
+    } = {},
+  ): Promise<Coin[]> {
     const operation = `refund:${refundId}`;
     const planchets = await this.#loadPlanchets(operation);
     if (planchets.length === 0) throw new EcashError('ERR_ECASH_INVALID_ARGUMENT', `no refund '${refundId}' pending`);
-    return this.#completePlanchets(operation, planchets, blindSignatures);
+    const handOverAs = options.handOverAs === undefined ? undefined : `handover:${options.handOverAs}`;
+    return this.#completePlanchets(operation, planchets, blindSignatures, handOverAs);
   }
 
   /**
