@@ -113,6 +113,12 @@ export async function createCardFixture(): Promise<CardFixture> {
         { role: 'payee', step: CARD_STEPS.authorize },
         { role: 'payee', step: CARD_STEPS.purchaseResponse },
         { role: 'payer', step: CARD_STEPS.purchaseResponse },
+        // Inside the payee's operations: before the gateway call (nothing happened) and after it (it did,
+        // but the manager never heard): recovery asks the gateway.
+        ...(['capture', 'void', 'refund'] as const).flatMap((operation) => [
+          { role: 'payee' as const, step: operation, operation },
+          { role: 'payee' as const, step: `${operation}-done`, operation },
+        ]),
       ],
       crashAt(role, step) {
         armed.push({ role, step, what: 'a simulated crash' });

@@ -2,8 +2,8 @@
 // the merchant's whole party store — the payment manager's records and history, its evidence archive
 // (every peer message and the merchant's gateway messages), the card module's tables — and its events,
 // after sales, an authorization captured in part, a void, refunds and a decline, hold none of the card's
-// data. The payer's store holds none either (the card lives in the wallet, the PI leaves it encrypted).
-// The gateway's store does.
+// data. (The kit's world keeps both parties in one PGlite, so the payer's records are searched too: the
+// card lives in the wallet, and the PI leaves it encrypted.) The gateway's store does hold them.
 import { Money } from '@semper/core';
 import { PaymentTestWorld } from '@semper/payments/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,10 +65,9 @@ describe('no card data at the merchant (through the payment managers)', () => {
     expect(search(haystacks, [card])).toEqual([]);
   });
 
-  it("the payer's party store holds none either; the gateway's store does", async () => {
+  it("the gateway's store does hold them (the search finds what it looks for)", async () => {
     const card = fixture.card();
     if (card === undefined) throw new Error('no card');
-    expect(search(await dumpStore(world.payer.store, 'payer store'), [card])).toEqual([]);
     const found = search(await dumpStore(fixture.gatewayStore, 'gateway store'), [card]).map((f) => f.what);
     expect(found).toEqual(expect.arrayContaining(['PAN digits', 'expiry YYYY-MM', 'CVV digits']));
   });

@@ -33,8 +33,9 @@ import type { CardTrust } from './signed.js';
 export const CARD_MODULE_ID = 'semper.card';
 
 /**
- * The steps of the card protocol over the `PaymentPeer`, in order, and the module's own named steps
- * (`authorize`, `capture`, `void`, `refund`: the merchant's calls to the gateway) that `beforeStep` sees.
+ * The steps of the card protocol over the `PaymentPeer`, in order, and the module's own named steps that
+ * `beforeStep` sees: `authorize`, and `capture`, `void`, `refund` (before the merchant's call to the
+ * gateway) and `capture-done`, `void-done`, `refund-done` (after it).
  *
  * @example
  * ```ts
@@ -307,6 +308,7 @@ export class CardPaymentModule extends AbstractPaymentModule<CardPurse> {
       final: true,
       evidence: evidenceOf(ctx),
     });
+    await this.#step('payee', 'capture-done');
     if (r.status === 'declined') return declined(r.reason);
     return { status: 'captured', amount: ctx.amount };
   }
@@ -317,6 +319,7 @@ export class CardPaymentModule extends AbstractPaymentModule<CardPurse> {
       operationId: await operationId(ctx.record.id, 'void', ctx.idempotencyKey),
       evidence: evidenceOf(ctx),
     });
+    await this.#step('payee', 'void-done');
     if (r.status === 'declined') return declined(r.reason);
     return { status: 'voided' };
   }
@@ -327,6 +330,7 @@ export class CardPaymentModule extends AbstractPaymentModule<CardPurse> {
       operationId: await operationId(ctx.record.id, 'refund', ctx.idempotencyKey),
       evidence: evidenceOf(ctx),
     });
+    await this.#step('payee', 'refund-done');
     if (r.status === 'declined') return declined(r.reason);
     return { status: 'refunded', amount: ctx.amount };
   }
