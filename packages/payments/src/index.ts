@@ -17,6 +17,7 @@ export {
 export * from './errors.js';
 export { PAYMENTS_MIGRATIONS } from './migrations.js';
 export {
+  type AnyPaymentModule,
   type OperationInput,
   type PayInput,
   PaymentManager,

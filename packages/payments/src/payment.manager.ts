@@ -101,8 +101,18 @@ import type {
   TransactionState,
 } from './types.js';
 
+/**
+ * A payment module of any purse type, as the manager holds them.
+ *
+ * @example
+ * ```ts
+ * import type { AnyPaymentModule } from '@semper/payments';
+ * const ids = (modules: readonly AnyPaymentModule[]) => modules.map((m) => m.id);
+ * ```
+ */
 // biome-ignore lint/suspicious/noExplicitAny: modules of any purse type
-type AnyModule = AbstractPaymentModule<any>;
+export type AnyPaymentModule = AbstractPaymentModule<any>;
+type AnyModule = AnyPaymentModule;
 
 /**
  * Options of a {@link PaymentManager} besides its collaborators.
