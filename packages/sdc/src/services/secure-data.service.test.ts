@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createTestPki } from '@semper/crypto/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSdcHeader, sealSdc } from '../format/index.js';
@@ -514,6 +515,16 @@ describe('SecureDataService', () => {
       'ERR_SDC_MALFORMED',
     ]);
     expect(await a.service.inbox.countPending()).toBe(0);
+    // Rejections of one call are logged together, each with its input's digest.
+    const junk = [new Uint8Array([0x30, 0x03, 1, 2, 3]), new Uint8Array(0), new Uint8Array([0x30, 0x80, 0, 0])];
+    const rej = await a.service.receiveMany(junk.map((bytes) => ({ bytes, source: 'test:junk' })));
+    expect(rej.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    const logged = await a.store.query<{ digest: Uint8Array }>(
+      `select digest from sdc_intake_log where source = 'test:junk' order by log_id`,
+    );
+    expect(logged.map((r) => Buffer.from(r.digest).toString('hex'))).toEqual(
+      junk.map((b) => createHash('sha256').update(b).digest('hex')),
+    );
     const [m] = await a.store.query('select sender, subject, text from sdc_messages where container_id = $1', [
       containerId,
     ]);

@@ -1053,18 +1053,23 @@ export class SecureDataService {
   }
 
   async #writeLog(db: Queryable, lines: readonly LogLine[]): Promise<void> {
-    for (let i = 0; i < lines.length; i += 1000) {
-      const chunk = lines.slice(i, i + 1000);
-      const params: unknown[] = [];
-      const tuples = chunk.map((line) => {
-        const base = params.length;
-        params.push(...line);
-        return `(${line.map((_, k) => `$${base + k + 1}${LOG_CASTS[k]}`).join(', ')})`;
-      });
+    if (lines.length === 1) {
+      const line = lines[0] as LogLine;
       await db.query(
         `INSERT INTO sdc_intake_log (at, source, container_id, sender, sequence, type, status, code, reason, answer_id, digest)
-         VALUES ${tuples.join(', ')}`,
-        params,
+         VALUES (${line.map((_, k) => `$${k + 1}${LOG_CASTS[k]}`).join(', ')})`,
+        line,
+      );
+      return;
+    }
+    // Many lines: one array parameter per column (far fewer parameters to bind than one per value).
+    for (let i = 0; i < lines.length; i += 2000) {
+      const chunk = lines.slice(i, i + 2000);
+      const columns = LOG_CASTS.map((_, k) => chunk.map((line) => line[k]));
+      await db.query(
+        `INSERT INTO sdc_intake_log (at, source, container_id, sender, sequence, type, status, code, reason, answer_id, digest)
+         SELECT * FROM unnest(${LOG_CASTS.map((c, k) => `$${k + 1}${c}[]`).join(', ')})`,
+        columns,
       );
     }
   }

@@ -1,7 +1,7 @@
 // The secure data services on a real PostgreSQL server (started by test/setup/services.global.ts): a hub
 // and two agencies, each in its own database, the same SQL as on PGlite; and what only a server shows:
 // several intakes at once on one container (applied once, the others duplicates).
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { openStore, type Store } from '@semper/store';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type {} from '../../../../test/setup/services.global.js';
@@ -133,6 +133,14 @@ if (pgUnavailable) {
       }
       const outcomes = await hub.service.receiveMany(inputs.map((bytes) => ({ bytes, source: 'pg-fuzz' })));
       expect(outcomes.every((o) => o.status === 'rejected' && o.code.startsWith('ERR_SDC_'))).toBe(true);
+      // The batched log lines hold each input's digest, as written through array parameters.
+      const logged = await hub.store.query<{ digest: Uint8Array }>(
+        `select digest from sdc_intake_log where source = 'pg-fuzz'`,
+      );
+      const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+      expect(logged.map((r) => hex(r.digest)).sort()).toEqual(
+        inputs.map((b) => createHash('sha256').update(b).digest('hex')).sort(),
+      );
       expect(await digestStore(hub.store, { exclude: ['sdc_intake_log'] })).toBe(before);
     });
   });
