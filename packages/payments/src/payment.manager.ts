@@ -216,6 +216,8 @@ interface Incoming {
   readonly bytes: Uint8Array;
   readonly from: string;
   readonly receivedAt: Date;
+  /** Process time of arrival (timers are real even when the clock is not). */
+  readonly arrivedAtMs: number;
   claimed: boolean;
 }
 
@@ -536,7 +538,22 @@ export class PaymentManager extends ServiceManager<AnyModule> {
    * ```
    */
   pendingRequests(): IncomingPaymentRequest[] {
+    this.#dropStaleRequests();
     return [...this.#inbox.values()].filter((i) => !i.claimed).map((i) => this.#describeIncoming(i));
+  }
+
+  /**
+   * Forgets requests older than the negotiation timeout: their payee has stopped waiting for an answer,
+   * so paying them would only start a protocol nobody finishes.
+   */
+  #dropStaleRequests(): void {
+    const oldest = Date.now() - this.#negotiationTimeoutMs;
+    for (const [id, i] of this.#inbox) {
+      if (!i.claimed && i.arrivedAtMs < oldest) {
+        this.#inbox.delete(id);
+        this.#sessions.delete(id);
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1339,6 +1356,7 @@ export class PaymentManager extends ServiceManager<AnyModule> {
     }
     if (this.#inbox.has(tx) || this.#sessions.has(tx)) return undefined; // a redelivery
     if ((await readRecord(this.#store, this.party, tx)) !== undefined) return undefined; // answered before a restart
+    if (this.#inbox.size >= this.#maxPending) this.#dropStaleRequests();
     if (this.#inbox.size >= this.#maxPending) return { outcome: 'retry', delayMs: 1000 };
     const session = new PaymentSession(tx, message.from, request.payee);
     session.firstSighting(message.id);
@@ -1348,6 +1366,7 @@ export class PaymentManager extends ServiceManager<AnyModule> {
       bytes: body,
       from: message.from,
       receivedAt: this.#clock.now(),
+      arrivedAtMs: Date.now(),
       claimed: false,
     };
     this.#inbox.set(tx, incoming);
@@ -1368,6 +1387,7 @@ export class PaymentManager extends ServiceManager<AnyModule> {
   }
 
   #takeRequest(match: (i: Incoming) => boolean, timeoutMs: number, signal: AbortSignal): Promise<Incoming> {
+    this.#dropStaleRequests();
     const found = [...this.#inbox.values()].find((i) => !i.claimed && match(i));
     if (found !== undefined) {
       found.claimed = true;
