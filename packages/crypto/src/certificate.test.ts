@@ -415,7 +415,7 @@ describe('issueCertificate / createSelfSignedCertificate', () => {
         notAfter,
         basicConstraints: { ca: true, pathLength: 3 },
         keyUsage: ['decipherOnly', 'keyCertSign', 'encipherOnly', 'keyAgreement'],
-        extendedKeyUsage: ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2'],
+        extendedKeyUsage: ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2', '2.25.72544848244786931569371434149594306120'],
         extensions: [{ oid: '1.3.6.1.4.1.99999.7', critical: false, value: Uint8Array.of(0x05, 0x00) }],
       },
       { privateKey: keys.privateKey },
@@ -425,10 +425,16 @@ describe('issueCertificate / createSelfSignedCertificate', () => {
     expect(cert.notAfter.toISOString()).toBe(notAfter.toISOString());
     expect(cert.basicConstraints).toEqual({ ca: true, pathLength: 3 });
     expect(cert.keyUsage).toEqual(['keyAgreement', 'keyCertSign', 'encipherOnly', 'decipherOnly']);
-    expect(cert.extendedKeyUsage).toEqual(['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2']);
+    // An arc above 2^53 (a UUID OID) read back in decimal, as OpenSSL prints it.
+    expect(cert.extendedKeyUsage).toEqual([
+      '1.3.6.1.5.5.7.3.1',
+      '1.3.6.1.5.5.7.3.2',
+      '2.25.72544848244786931569371434149594306120',
+    ]);
     expect(cert.extensions.at(-1)).toMatchObject({ oid: '1.3.6.1.4.1.99999.7', critical: false });
     const out = await x509(cert, '-serial', '-dates', '-dateopt', 'iso_8601', '-text');
     expect(out).toMatch(/serial=ABCDEF/);
+    expect(out).toContain('2.25.72544848244786931569371434149594306120');
     expect(out).toMatch(/notBefore=1949-12-31 23:59:59Z/);
     expect(out).toMatch(/notAfter=2050-01-01 00:00:00Z/);
     expect(out).toMatch(/CA:TRUE, pathlen:3/);

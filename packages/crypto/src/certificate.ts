@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AsnParser } from '@peculiar/asn1-schema';
-import { AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
+import { AuthorityKeyIdentifier, BasicConstraints, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { derTime, parseTime } from './asn1-time.js';
 import {
   equalBytes,
@@ -233,7 +233,10 @@ export class Certificate {
         } else if (e.oid === OID.keyUsage) {
           this.keyUsage = readKeyUsage(e.value);
         } else if (e.oid === OID.extKeyUsage) {
-          this.extendedKeyUsage = [...AsnParser.parse(e.value, ExtendedKeyUsage)];
+          // Our own OID reader: asn1js prints an arc above 2^53 (a 2.25.<uuid> purpose) in hex.
+          const purposes = berChildren(berExpect(berRead(e.value), TAG.sequence, 'extKeyUsage'));
+          if (purposes.length === 0) malformed('extKeyUsage is empty');
+          this.extendedKeyUsage = purposes.map((p) => berOid(p, 'KeyPurposeId'));
         }
       } catch (err) {
         if (err instanceof CryptoError) throw err;
