@@ -46,6 +46,7 @@ export {
   CardMerchant,
   type CardMerchantOptions,
   type PurchaseOutcome,
+  type SettlementOptions,
   type SettlementOutcome,
 } from './merchant.js';
 export {

@@ -66,6 +66,7 @@ export {
   MintResponseSchema,
   parseMessage,
   type SpendAcceptedJSON,
+  SpendAcceptedSchema,
   type SpendRejectionReason,
   SpendRejectionReasons,
 } from './messages.js';
@@ -84,6 +85,7 @@ export { ECASH_PAYMENT_MODULE, MINT_CLIENT } from './tokens.js';
 export {
   decodeCoinToken,
   decomposeAmount,
+  type Denomination,
   EcashWallet,
   encodeCoinToken,
   type PreparedSpend,

@@ -130,7 +130,16 @@ export const MintRequestSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('balance'), account: Id, at: Time, signature: Signature }),
 ]);
 
-const SpendAccepted = z.strictObject({
+/**
+ * The mint's answer to an accepted spend (deposit): the spend's digest, what was credited, the change.
+ *
+ * @example
+ * ```ts
+ * import { SpendAcceptedSchema } from '@semper/payment-ecash';
+ * const ok = SpendAcceptedSchema.safeParse(JSON.parse(text)).success;
+ * ```
+ */
+export const SpendAcceptedSchema = z.strictObject({
   type: z.literal('spend'),
   status: z.literal('accepted'),
   spendDigest: b64(32),
@@ -184,7 +193,7 @@ export const MintResponseSchema = z.discriminatedUnion('type', [
     }),
   ]),
   z.discriminatedUnion('status', [
-    SpendAccepted,
+    SpendAcceptedSchema,
     z.strictObject({
       type: z.literal('spend'),
       status: z.literal('rejected'),
@@ -194,7 +203,7 @@ export const MintResponseSchema = z.discriminatedUnion('type', [
   ]),
   z.discriminatedUnion('status', [
     z.strictObject({ type: z.literal('spend-status'), status: z.literal('unknown') }),
-    z.strictObject({ type: z.literal('spend-status'), status: z.literal('accepted'), response: SpendAccepted }),
+    z.strictObject({ type: z.literal('spend-status'), status: z.literal('accepted'), response: SpendAcceptedSchema }),
   ]),
   z.discriminatedUnion('status', [
     z.strictObject({
@@ -280,7 +289,7 @@ export type DenominationKeyJSON = z.infer<typeof DenominationKeySchema>;
  * console.log(accepted.credited?.amount, accepted.changeSignatures.length);
  * ```
  */
-export type SpendAcceptedJSON = z.infer<typeof SpendAccepted>;
+export type SpendAcceptedJSON = z.infer<typeof SpendAcceptedSchema>;
 /**
  * Why the mint refused a spend.
  *

@@ -137,7 +137,16 @@ export type SpendSettlement =
       readonly returnedCoins: number;
     };
 
-interface Denomination {
+/**
+ * A denomination the wallet knows from the mint: the key's published description, its value in minor
+ * units, the imported public key and its withdraw/deposit windows (milliseconds since 1970).
+ *
+ * @example
+ * ```ts
+ * const usable = (await wallet.denominations()).filter((d) => d.withdrawUntil > Date.now());
+ * ```
+ */
+export interface Denomination {
   readonly info: DenominationKeyJSON;
   readonly value: bigint;
   readonly publicKey: CryptoKey;
