@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources through the `@semper/source` export condition,
@@ -10,6 +11,9 @@ export default defineConfig({
   test: {
     setupFiles: ['./test/setup/reflect.ts'],
     testTimeout: 60_000,
+    // vitest's default is one worker fewer than the CPUs: one worker on a 2-core CI machine, where much of a
+    // test file's time is spent waiting on child processes, openssl and databases. One per CPU.
+    maxWorkers: Math.max(2, availableParallelism()),
     hookTimeout: 120_000,
     reporters: ['default'],
     projects: [
