@@ -3,11 +3,12 @@
 // cardholder's card, each with a memory-transport channel to the gateway.
 import { Channel, createMemoryTransport, MemoryBroker } from '@semper/comms';
 import { Money } from '@semper/core';
+import type { Identity } from '@semper/crypto';
 import type { PaymentRole } from '@semper/payments/spi';
 import type { ConformanceFixture } from '@semper/payments/testing';
 import { openStore, type Store } from '@semper/store';
 import { CARD_STEPS, CardPaymentModule } from './card.payment-module.js';
-import { createCardPki } from './card-pki.js';
+import { type CardPki, createCardPki } from './card-pki.js';
 import { PaymentGateway } from './gateway.server.js';
 import type { IssuedCard } from './issuer.js';
 import { CardMerchant } from './merchant.js';
@@ -18,15 +19,39 @@ export interface CardFixture extends ConformanceFixture {
   readonly gatewayStore: Store;
 }
 
-export async function createCardFixture(): Promise<CardFixture> {
-  const pki = await createCardPki();
-  const [gatewayIdentity, merchantIdentity, alice] = await Promise.all([
-    pki.issue('gateway', 'CN=Conformance Gateway'),
-    pki.issue('merchant', 'CN=Conformance Shop'),
-    pki.issue('cardholder', 'CN=Conformance Cardholder'),
-  ]);
+type CardIdentities = { pki: CardPki; gatewayIdentity: Identity; merchantIdentity: Identity; alice: Identity };
+
+// The brand PKI and the three identities are built once per test file; every fixture still gets its own
+// gateway, merchant id and card. (The slow part of a fixture was the gateway's own PGlite, see below.)
+let identities: Promise<CardIdentities> | undefined;
+function sharedIdentities(): Promise<CardIdentities> {
+  identities ??= (async () => {
+    const pki = await createCardPki();
+    const [gatewayIdentity, merchantIdentity, alice] = await Promise.all([
+      pki.issue('gateway', 'CN=Conformance Gateway'),
+      pki.issue('merchant', 'CN=Conformance Shop'),
+      pki.issue('cardholder', 'CN=Conformance Cardholder'),
+    ]);
+    return { pki, gatewayIdentity, merchantIdentity, alice };
+  })();
+  return identities;
+}
+
+let fixtures = 0;
+
+/**
+ * A fresh card world for one conformance test. With the kit's `suite`, the gateway (and its issuer) live
+ * in the suite's shared store — their tables are keyed by merchant id and card id, and each fixture has
+ * its own merchant id (`shop-<n>`) and card — so no PGlite is opened per test. Without a suite, the
+ * gateway gets a store of its own (closed with the fixture).
+ */
+export async function createCardFixture(suite?: { readonly store: Store }): Promise<CardFixture> {
+  const { pki, gatewayIdentity, merchantIdentity, alice } = await sharedIdentities();
+  fixtures += 1;
+  const merchantId = `shop-${fixtures}`;
+  const ownStore = suite === undefined;
+  const gatewayStore = suite?.store ?? (await openStore('pglite:memory'));
   const broker = new MemoryBroker();
-  const gatewayStore = await openStore('pglite:memory');
   const gatewayTransport = createMemoryTransport({ broker, name: 'gateway' });
   const gatewayChannel = new Channel(gatewayTransport);
   let gateway: PaymentGateway | undefined;
@@ -50,7 +75,7 @@ export async function createCardFixture(): Promise<CardFixture> {
           identity: gatewayIdentity,
           store: gatewayStore,
           trust: { cardholders: pki.trust, merchants: pki.trust },
-          merchants: [{ id: 'shop-1', certificate: merchantIdentity.certificate }],
+          merchants: [{ id: merchantId, certificate: merchantIdentity.certificate }],
           clock: env.clock,
         });
         await gateway.serve(gatewayChannel);
@@ -73,7 +98,7 @@ export async function createCardFixture(): Promise<CardFixture> {
       if (env.role === 'payee') {
         const merchant = await CardMerchant.open({
           identity: merchantIdentity,
-          merchantId: 'shop-1',
+          merchantId,
           store: env.store,
           channel,
           gateway: { address: gatewayTransport.address, chain: gw.chain },
@@ -82,7 +107,7 @@ export async function createCardFixture(): Promise<CardFixture> {
           requestTimeoutMs: 5_000,
         });
         const module = new CardPaymentModule({ trust, merchant, clock: env.clock, beforeStep });
-        const purse = await module.openPurse(env.party, { balance: () => gw.merchantBalance('shop-1', 'EUR') });
+        const purse = await module.openPurse(env.party, { balance: () => gw.merchantBalance(merchantId, 'EUR') });
         return { module, purse, close };
       }
       const module = new CardPaymentModule({
@@ -130,7 +155,7 @@ export async function createCardFixture(): Promise<CardFixture> {
     async close() {
       await gatewayChannel.close();
       await gatewayTransport.close();
-      await gatewayStore.close();
+      if (ownStore) await gatewayStore.close();
     },
   };
 }

@@ -15,7 +15,8 @@ const json = (b: Uint8Array) => JSON.parse(text(b)) as Record<string, unknown>;
 
 let w: CardWorld;
 beforeAll(async () => {
-  w = await createCardWorld({ authorizationTtlMs: 3_600_000 });
+  // One PGlite for gateway and merchant: nothing here looks at the stores apart.
+  w = await createCardWorld({ authorizationTtlMs: 3_600_000, oneStore: true });
 });
 afterAll(async () => w?.close());
 

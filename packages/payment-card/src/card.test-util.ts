@@ -44,7 +44,16 @@ export interface CardWorld {
 }
 
 export async function createCardWorld(
-  o: { authorizationTtlMs?: number; evidence?: CardEvidenceSink; merchantLogger?: CardLogger } = {},
+  o: {
+    authorizationTtlMs?: number;
+    evidence?: CardEvidenceSink;
+    merchantLogger?: CardLogger;
+    /**
+     * Gateway and merchant on ONE PGlite (their tables do not overlap): opening a PGlite is the slow part
+     * of a world. Not for tests that search the merchant's store apart from the gateway's.
+     */
+    oneStore?: boolean;
+  } = {},
 ): Promise<CardWorld> {
   const pki = await createCardPki();
   const clock = new ManualClock(Date.now());
@@ -53,7 +62,8 @@ export async function createCardWorld(
     pki.issue('merchant', 'CN=Test Shop, O=Shop'),
     pki.issue('cardholder', 'CN=Alice Cardholder'),
   ]);
-  const [gatewayStore, merchantStore] = await Promise.all([openStore('pglite:memory'), openStore('pglite:memory')]);
+  const gatewayStore = await openStore('pglite:memory');
+  const merchantStore = o.oneStore === true ? gatewayStore : await openStore('pglite:memory');
   const broker = new MemoryBroker();
   const gatewayTransport = createMemoryTransport({ broker, name: 'gateway' });
   const merchantTransport = createMemoryTransport({ broker, name: 'shop' });
@@ -130,7 +140,7 @@ export async function createCardWorld(
     async close() {
       await Promise.all([gatewayChannel.close(), merchantChannel.close()]);
       await Promise.all([gatewayTransport.close(), merchantTransport.close()]);
-      await Promise.all([gatewayStore.close(), merchantStore.close()]);
+      await Promise.all([gatewayStore.close(), ...(merchantStore === gatewayStore ? [] : [merchantStore.close()])]);
     },
   };
   return world;
