@@ -1,10 +1,15 @@
 // Double spending is detected in 100% of attempts: sequentially (every coin of 200 spent twice) and
 // concurrently (50 coins each spent to two payees at the same time).
 import { openStore } from '@semper/store';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eur, openPayeeAccount, openTestMint, openTestWallet, type TestMint } from './ecash.test-util.js';
 import type { MintResponseOf } from './messages.js';
 import { EcashWallet } from './wallet.js';
+
+// Denomination keys from the test key cache (blind-rsa.test-util.ts): distinct pairs, not generated per mint.
+vi.mock('./blind-rsa.js', async (importOriginal) =>
+  (await import('./blind-rsa.test-util.js')).withCachedKeyGeneration(await importOriginal()),
+);
 
 let t: TestMint;
 let honest: EcashWallet;

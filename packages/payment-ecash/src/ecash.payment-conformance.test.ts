@@ -8,6 +8,12 @@ import { EcashPaymentModule } from './ecash.payment-module.js';
 import { localMintClient } from './mint.client.js';
 import { EcashMint } from './mint.server.js';
 import { EcashWallet } from './wallet.js';
+import { vi } from 'vitest';
+
+// Denomination keys from the test key cache (blind-rsa.test-util.ts): distinct pairs, not generated per mint.
+vi.mock('./blind-rsa.js', async (importOriginal) =>
+  (await import('./blind-rsa.test-util.js')).withCachedKeyGeneration(await importOriginal()),
+);
 
 const VALUES = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
 const CRASH_STEPS: { role: PaymentRole; step: string }[] = [

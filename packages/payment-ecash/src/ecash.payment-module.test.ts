@@ -4,11 +4,16 @@ import type { Money } from '@semper/core';
 import type { JsonValue, PaymentPeer, PaymentRecord, PaymentRole } from '@semper/payments/spi';
 import { PaymentProtocolError } from '@semper/payments/spi';
 import { openStore } from '@semper/store';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EcashPaymentModule, type EcashPurse } from './ecash.payment-module.js';
 import { eur, openTestMint, openTestWallet, type TestMint } from './ecash.test-util.js';
 import { encodeMessage } from './messages.js';
 import { EcashWallet } from './wallet.js';
+
+// Denomination keys from the test key cache (blind-rsa.test-util.ts): distinct pairs, not generated per mint.
+vi.mock('./blind-rsa.js', async (importOriginal) =>
+  (await import('./blind-rsa.test-util.js')).withCachedKeyGeneration(await importOriginal()),
+);
 
 /** Two peers joined by queues per step. */
 function peerPair(): {

@@ -1,6 +1,6 @@
 // Denomination keys rotate and expire: a key signs withdrawals in its window, its coins are accepted until
 // its deposit-until, the wallet renews coins of retired keys by refreshing them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPlanchet } from './coin.js';
 import { withdrawDigest } from './digests.js';
 import { eur, openPayeeAccount, openTestMint, openTestWallet, type TestMint } from './ecash.test-util.js';
@@ -10,6 +10,11 @@ import { signEd25519 } from './coin.js';
 import { importBlindRsaPublicKey } from './blind-rsa.js';
 import { bytesOf } from './messages.js';
 import type { EcashWallet } from './wallet.js';
+
+// Denomination keys from the test key cache (blind-rsa.test-util.ts): distinct pairs, not generated per mint.
+vi.mock('./blind-rsa.js', async (importOriginal) =>
+  (await import('./blind-rsa.test-util.js')).withCachedKeyGeneration(await importOriginal()),
+);
 
 const DAY = 86_400_000;
 let t: TestMint;

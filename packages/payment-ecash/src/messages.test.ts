@@ -1,7 +1,7 @@
 // Untrusted input at the mint and at the wallet: every malformed message is a typed error (an `error`
 // response from the mint), never a crash and never a half-applied change.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signEd25519 } from './coin.js';
 import { withdrawDigest } from './digests.js';
 import { eur, openTestMint, openTestWallet, type TestMint } from './ecash.test-util.js';
@@ -10,6 +10,11 @@ import { EcashMessageError, MintRejectedError } from './errors.js';
 import { callMint, localMintClient } from './mint.client.js';
 import { encodeMessage, MAX_MINT_MESSAGE_BYTES, MintResponseSchema, parseMessage } from './messages.js';
 import type { EcashWallet } from './wallet.js';
+
+// Denomination keys from the test key cache (blind-rsa.test-util.ts): distinct pairs, not generated per mint.
+vi.mock('./blind-rsa.js', async (importOriginal) =>
+  (await import('./blind-rsa.test-util.js')).withCachedKeyGeneration(await importOriginal()),
+);
 
 let t: TestMint;
 let alice: { wallet: EcashWallet; key: { privateKey: Uint8Array; publicKey: Uint8Array } };

@@ -1,7 +1,7 @@
 // What the mint stores at each step, and that nothing it stores at withdrawal links to what it stores at
 // deposit: the blinded message is not the coin, and the blind signature is not the coin's signature.
 import type { Queryable } from '@semper/store';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { blindRsaSuite, importBlindRsaPublicKey } from './blind-rsa.js';
 import { coinMessage, finalizeCoin, type Planchet, preparedCoinMessage } from './coin.js';
 import { eur, openTestMint, openTestWallet, type TestMint } from './ecash.test-util.js';
@@ -9,6 +9,11 @@ import { sha256, toBase64Url } from './encoding.js';
 import type { MintClient } from './mint.client.js';
 import { bytesOf } from './messages.js';
 import type { EcashWallet } from './wallet.js';
+
+// Denomination keys from the test key cache (blind-rsa.test-util.ts): distinct pairs, not generated per mint.
+vi.mock('./blind-rsa.js', async (importOriginal) =>
+  (await import('./blind-rsa.test-util.js')).withCachedKeyGeneration(await importOriginal()),
+);
 
 type Dump = Record<string, Record<string, unknown>[]>;
 

@@ -1,12 +1,17 @@
 import { Channel, createMemoryTransport, MemoryBroker } from '@semper/comms';
 import { openStore } from '@semper/store';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decryptWalletBackup } from './backup.js';
 import { eur, openTestMint, openTestWallet, type TestMint } from './ecash.test-util.js';
 import { EcashError } from './errors.js';
 import { channelMintClient, type MintClient, serveMint } from './mint.client.js';
 import { decomposeAmount, EcashWallet, selectCoins } from './wallet.js';
+
+// Denomination keys from the test key cache (blind-rsa.test-util.ts): distinct pairs, not generated per mint.
+vi.mock('./blind-rsa.js', async (importOriginal) =>
+  (await import('./blind-rsa.test-util.js')).withCachedKeyGeneration(await importOriginal()),
+);
 
 const ITER = 10_000; // the minimum; the default (600 000) is for real backups
 
