@@ -62,8 +62,10 @@ export async function createCardWorld(
     pki.issue('merchant', 'CN=Test Shop, O=Shop'),
     pki.issue('cardholder', 'CN=Alice Cardholder'),
   ]);
-  const gatewayStore = await openStore('pglite:memory');
-  const merchantStore = o.oneStore === true ? gatewayStore : await openStore('pglite:memory');
+  const [gatewayStore, merchantStore] =
+    o.oneStore === true
+      ? await openStore('pglite:memory').then((one) => [one, one] as const)
+      : await Promise.all([openStore('pglite:memory'), openStore('pglite:memory')]);
   const broker = new MemoryBroker();
   const gatewayTransport = createMemoryTransport({ broker, name: 'gateway' });
   const merchantTransport = createMemoryTransport({ broker, name: 'shop' });
