@@ -62,6 +62,21 @@ describe('secure data services end to end over transfer folders (PGlite)', () =>
         .poll(async () => (await net.party('agency-a').service.intakeCounts()).duplicate ?? 0, { timeout: 30_000 })
         .toBe((before.duplicate ?? 0) + 1);
       await waitQuiet(net, 60_000, 'the duplicate');
+      // The databases are quiet as soon as agency-a has queued the receipt again, but that receipt may still be
+      // a file in the hub's inbox folder: wait until the transfer folders are empty too, then for the intake.
+      await expect
+        .poll(
+          async () => {
+            let files = 0;
+            for (const p of [net.hub, ...net.agencies]) {
+              files += (await readdir(join(dir, p.id, 'inbox'))).filter((n) => n.endsWith('.msg')).length;
+            }
+            return files;
+          },
+          { timeout: 30_000, interval: 100 },
+        )
+        .toBe(0);
+      await waitQuiet(net, 60_000, 'the receipt sent again');
     } finally {
       await pumps.stop();
     }
