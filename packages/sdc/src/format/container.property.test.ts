@@ -35,6 +35,11 @@ const headerArb = fc.record(
   { requiredKeys: ['type', 'sequence'] },
 );
 
+const hasProtoMember = (v: unknown): boolean =>
+  v !== null &&
+  typeof v === 'object' &&
+  ((!Array.isArray(v) && Object.hasOwn(v, '__proto__')) || Object.values(v).some(hasProtoMember));
+
 describe('sealSdc / openSdc properties', () => {
   it('round-trips any header and JSON body; inspect agrees; a flipped byte never opens', async () => {
     await fc.assert(
@@ -44,7 +49,18 @@ describe('sealSdc / openSdc properties', () => {
         fc.nat(),
         fc.integer({ min: 1, max: 255 }),
         async (h, body, pos, xor) => {
-          const bytes = await sealSdc({ header: h, body }, { signer: agency, recipient: hub.certificate });
+          const sealing = sealSdc({ header: h, body }, { signer: agency, recipient: hub.certificate });
+          if (hasProtoMember(body)) {
+            // fast-check makes "__proto__" members (own properties): refused at sealing (format §4).
+            const err = await sealing.then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+            expect(err).toBeInstanceOf(SdcError);
+            expect((err as SdcError).code).toBe('ERR_SDC_INVALID_ARGUMENT');
+            return;
+          }
+          const bytes = await sealing;
           const opened = await openSdc(bytes, { identity: hub, trust: pki.trust });
           expect(opened.header).toEqual(inspectSdc(bytes).header);
           expect(opened.header.sequence).toBe(h.sequence.toString());

@@ -140,6 +140,18 @@ describe('sealSdc / openSdc / inspectSdc', () => {
     expect(await codeOf(sealSdc({ header: { type: 'export', sequence: 1 }, body: deep }, o))).toBe(
       'ERR_SDC_INVALID_ARGUMENT',
     );
+    // A "__proto__" member (an own property, as JSON.parse makes it), at the top or nested: refused.
+    for (const text of ['{"__proto__":0}', '{"rows":[{"a":1},{"__proto__":{"admin":true}}]}']) {
+      const err = await sealSdc({ header: { type: 'export', sequence: 1 }, body: JSON.parse(text) }, o).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(SdcError);
+      expect((err as SdcError).code).toBe('ERR_SDC_INVALID_ARGUMENT');
+      expect((err as SdcError).message).toMatch(/__proto__/);
+    }
+    // A member merely called "constructor" or "prototype" is ordinary data.
+    const ok = await sealSdc({ header: { type: 'export', sequence: 1 }, body: { constructor: 1, prototype: [2] } }, o);
+    expect((await openSdc(ok, { identity: hub, trust: pki.trust })).body).toEqual({ constructor: 1, prototype: [2] });
   });
 
   it('seals and opens a 12 MiB body; refuses at sealing what would pass the limits', async () => {
@@ -358,6 +370,18 @@ describe('openSdc refuses each defect with its typed reason', () => {
       recipient: hub.certificate,
     });
     expect(await codeOf(open(noBody))).toBe('ERR_SDC_MALFORMED');
+    // A "__proto__" member, signed by a writer that does not refuse it: zod would drop it on the way out,
+    // so the body handed on would not be the body that was signed. Refused, wherever it is.
+    for (const inner of ['{"__proto__":0}', '[1,{"x":{"__proto__":{"admin":true}}}]']) {
+      const text = `{"body":${inner},"header":${new TextDecoder().decode(canonicalBytes(validHeader()))}}`;
+      const proto = await forgeSdc({
+        content: new TextEncoder().encode(text),
+        header: validHeader(),
+        signer: agency,
+        recipient: hub.certificate,
+      });
+      expect(await codeOf(open(proto)), inner).toBe('ERR_SDC_MALFORMED');
+    }
     const idData = await forgeSdc({
       header: validHeader(),
       body,

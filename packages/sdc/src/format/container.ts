@@ -315,6 +315,10 @@ export async function sealSdc(input: SdcInput, options: SealSdcOptions): Promise
     sender: h?.sender ?? partyOf(options.signer.certificate),
     recipient: h?.recipient ?? partyOf(options.recipient),
   });
+  const proto = protoKeyPath(input.body);
+  if (proto !== undefined) {
+    fail('ERR_SDC_INVALID_ARGUMENT', `the body has a member named "__proto__" at ${proto}, which readers refuse`);
+  }
   let signedContent: Uint8Array;
   let headerBytes: Uint8Array;
   try {
@@ -465,6 +469,10 @@ export async function openSdc(bytes: Uint8Array, options: OpenSdcOptions): Promi
   } catch (e) {
     fromJson(e, 'the signed content');
   }
+  // Before the schema: zod (like any code that copies by assignment) drops a "__proto__" member, so the
+  // body handed out would differ from the body that was signed.
+  const proto = protoKeyPath(json);
+  if (proto !== undefined) fail('ERR_SDC_MALFORMED', `the signed content has a member named "__proto__" at ${proto}`);
   const envelope = envelopeSchema.safeParse(json);
   if (!envelope.success) fail('ERR_SDC_MALFORMED', `the signed content is invalid: ${describeIssues(envelope.error)}`);
   const header = parseHeader(envelope.data.header, 'the signed header');
@@ -485,6 +493,28 @@ export async function openSdc(bytes: Uint8Array, options: OpenSdcOptions): Promi
     chain: opened.chain,
     signingTime: opened.signingTime,
   };
+}
+
+/**
+ * The path (`$.a[0].b`) of the first member named `__proto__` in a JSON value, or undefined. Such a member
+ * is refused both ways (§4 of the format): code that copies a body by assignment would set a prototype
+ * instead of a member. Iterative, so a deep value cannot exhaust the stack.
+ */
+function protoKeyPath(value: unknown): string | undefined {
+  const stack: Array<[unknown, string]> = [[value, '$']];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const [v, path] = stack.pop() as [unknown, string];
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}[${i}]`]);
+      continue;
+    }
+    if (Object.hasOwn(v, '__proto__')) return `${path}.__proto__`;
+    for (const k of Object.keys(v).reverse()) stack.push([(v as Record<string, unknown>)[k], `${path}.${k}`]);
+  }
+  return undefined;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

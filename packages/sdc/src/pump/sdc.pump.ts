@@ -435,16 +435,18 @@ export class SdcPump {
     this.#status.complete();
   }
 
-  #update(patch: Partial<SdcPumpStatus>): void {
+  #update(patch: Partial<SdcPumpStatus>, at: Date = this.#clock.now()): void {
     if (this.#status.closed) return;
-    const next = { ...this.#status.getValue(), ...patch, at: this.#clock.now() };
+    const next = { ...this.#status.getValue(), ...patch, at };
     this.#status.next(next);
   }
 
   #schedule(delayMs: number, state: 'waiting' | 'backoff' = 'waiting'): void {
     if (this.#stopped) return;
     clearTimeout(this.#timer);
-    this.#update({ state, nextRunAt: new Date(this.#clock.now().getTime() + delayMs) });
+    // One reading of the clock: `nextRunAt - at` is exactly the delay, even when the millisecond turns in between.
+    const at = this.#clock.now();
+    this.#update({ state, nextRunAt: new Date(at.getTime() + delayMs) }, at);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.runOnce().catch(() => undefined);
