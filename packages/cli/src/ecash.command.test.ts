@@ -1,37 +1,13 @@
 // `semper mint init|account|serve`, `semper wallet init|withdraw|balance|backup|restore` and `semper pay`
 // end to end: a mint served over HTTP in this process, wallets in folders talking to it.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, words } from './run.test-util.js';
+import { freePort, reachable, run, words } from './run.test-util.js';
 
 let cwd: string;
 let port: number;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function reachable(p: number): Promise<boolean> {
-  const { connect } = await import('node:net');
-  return new Promise((resolve) => {
-    const c = connect(p, '127.0.0.1');
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-}
 
 beforeAll(async () => {
   cwd = await mkdtemp(join(tmpdir(), 'semper-ecash-cli-'));

@@ -4,7 +4,7 @@ import { opensslOk, type Scratch } from '../../../test/support/openssl.js';
 
 export type KeyKind = 'ec' | 'rsa';
 
-async function makeCa(s: Scratch, name: string): Promise<void> {
+export async function makeCa(s: Scratch, name: string): Promise<void> {
   await opensslOk(
     [
       'req',
@@ -32,7 +32,7 @@ async function makeCa(s: Scratch, name: string): Promise<void> {
 }
 
 /** `<name>.key` and `<name>.pem`, issued by `ca`, with `emailAddress` `<name>@example.com` in the subject. */
-async function makeLeaf(s: Scratch, name: string, kind: KeyKind, ca: string): Promise<void> {
+export async function makeLeaf(s: Scratch, name: string, kind: KeyKind, ca: string): Promise<void> {
   const newkey = kind === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
   await opensslOk(
     [

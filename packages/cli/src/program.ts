@@ -8,6 +8,7 @@ import type { CliIo } from './files.js';
 import { addIdentityCommands } from './identity.command.js';
 import { addMintCommands } from './mint.command.js';
 import { addPayCommand } from './pay.command.js';
+import { addShopCommands } from './shop.command.js';
 import { addRaCommands } from './ra.command.js';
 import { addReqCommands } from './req.command.js';
 import { addSdcCommands } from './sdc.command.js';
@@ -68,5 +69,6 @@ Errors are one line on stderr: semper: <code>: <message>`,
   addMintCommands(program, io);
   addWalletCommands(program, io);
   addPayCommand(program, io);
+  addShopCommands(program, io);
   return program;
 }

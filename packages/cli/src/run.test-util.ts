@@ -87,3 +87,38 @@ export function errorLine(stderr: string): { code: string; message: string } {
   if (/\n\s+at |\bat \S+\.[cm]?[jt]s:\d+:\d+/.test(stderr)) throw new Error(`stack trace on stderr: ${stderr}`);
   return { code: m[1], message: m[2] };
 }
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** Whether something accepts connections on 127.0.0.1:`port`. */
+export async function reachable(port: number): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const c = connect(port, '127.0.0.1');
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
+/** Waits until 127.0.0.1:`port` accepts connections (at most `ms`). */
+export async function untilReachable(port: number, ms = 60_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await reachable(port))) {
+    if (Date.now() > until) throw new Error(`nothing listens on port ${port} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

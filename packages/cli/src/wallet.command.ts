@@ -49,15 +49,18 @@ export async function openCliWallet(dir: string) {
   const channel = new Channel(transport);
   await channel.start({});
   const store = await openStore(`pglite:${join(dir, 'db')}`);
+  const mint = channelMintClient(channel, config.mint, { timeoutMs: 60_000 });
   const wallet = await EcashWallet.open({
     store,
-    mint: channelMintClient(channel, config.mint, { timeoutMs: 60_000 }),
+    mint,
     currency: config.currency,
     account: { id: config.account, privateKey },
   });
   return {
     wallet,
     config,
+    store,
+    mint,
     async close() {
       await channel.close();
       await transport.close();

@@ -49,7 +49,7 @@ export {
   PublicKey,
   type PublicKeyPurpose,
 } from './keys.js';
-export { encodeName, formatName } from './name.js';
+export { commonNameOf, encodeName, formatName } from './name.js';
 export { OID, type OidName } from './oids.js';
 export { fromPem, type PemBlock, toPem } from './pem.js';
 export {

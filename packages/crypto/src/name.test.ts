@@ -6,7 +6,7 @@ import { opensslOk, type Scratch, scratch } from '../../../test/support/openssl.
 import { Certificate, createSelfSignedCertificate } from './certificate.js';
 import { CryptoError, MalformedInputError } from './errors.js';
 import { generateKeyPair, type PrivateKey, type PublicKey } from './keys.js';
-import { encodeName, formatName } from './name.js';
+import { commonNameOf, encodeName, formatName } from './name.js';
 import { derEncode, derOid, derPrimitive, derTlv, TAG } from './cms-structures.js';
 
 function thrown(f: () => unknown): unknown {
@@ -336,5 +336,24 @@ describe('formatName', () => {
     for (const bad of [Uint8Array.of(0x31, 0), Uint8Array.of(0x30, 3, 0x31, 1, 0x02), Uint8Array.of(0x30, 0, 0)]) {
       expect(() => formatName(bad)).toThrow(MalformedInputError);
     }
+  });
+});
+
+describe('commonNameOf', () => {
+  it('gives the first CN in certificate order, unescaped, and undefined without one', () => {
+    expect(commonNameOf(encodeName('CN=shop\\, Inc., O=Example'))).toBe('shop, Inc.');
+    expect(commonNameOf(encodeName('O=Example, CN=first+OU=x, CN=second'))).toBe('first');
+    expect(commonNameOf(encodeName('CN=Zoë \\e2\\82\\ac'))).toBe('Zoë €');
+    expect(commonNameOf(encodeName('O=Example, C=DE'))).toBeUndefined();
+    expect(commonNameOf(new Uint8Array([0x30, 0x00]))).toBeUndefined(); // the empty Name
+  });
+
+  it('refuses bytes that are not a Name with a MalformedInputError', () => {
+    for (const bad of [new Uint8Array([]), new Uint8Array([0x30, 0x05, 0x31]), new Uint8Array([0x31, 0x00])]) {
+      expect(() => commonNameOf(bad)).toThrow(MalformedInputError);
+    }
+    const name = encodeName('CN=a');
+    const trailing = new Uint8Array([...name, 0]);
+    expect(() => commonNameOf(trailing)).toThrow(MalformedInputError);
   });
 });

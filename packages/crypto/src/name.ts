@@ -292,3 +292,34 @@ export function formatName(der: Uint8Array): string {
     throw new MalformedInputError('ERR_CRYPTO_MALFORMED', 'malformed Name', { cause: err });
   }
 }
+
+/**
+ * The first common name (CN, 2.5.4.3) of a DER `Name`, in certificate order, as its plain string value (no
+ * RFC 4514 escapes), or `undefined` when the Name has none or its value is not a string. This is how a
+ * certificate names a party: `commonNameOf(cert.subjectDer)`.
+ *
+ * @throws {@link MalformedInputError} when the bytes are not a Name.
+ *
+ * @example
+ * ```ts
+ * import { commonNameOf, encodeName } from '@semper/crypto';
+ * commonNameOf(encodeName('CN=shop\\, Inc., O=Example')); // 'shop, Inc.'
+ * ```
+ */
+export function commonNameOf(der: Uint8Array): string | undefined {
+  try {
+    const seq = berExpect(berRead(der), TAG.sequence, 'Name');
+    if (seq.end !== der.length) throw new Error('trailing data');
+    for (const rdn of berChildren(seq)) {
+      for (const ava of berChildren(berExpect(rdn, TAG.set, 'RelativeDistinguishedName'))) {
+        const [typeEl, valueEl, ...rest] = berChildren(berExpect(ava, TAG.sequence, 'AttributeTypeAndValue'));
+        if (valueEl === undefined || rest.length > 0) throw new Error('AttributeTypeAndValue');
+        if (berOid(typeEl, 'attribute type') === '2.5.4.3') return stringValue(valueEl);
+      }
+    }
+    return undefined;
+  } catch (err) {
+    if (err instanceof MalformedInputError) throw err;
+    throw new MalformedInputError('ERR_CRYPTO_MALFORMED', 'malformed Name', { cause: err });
+  }
+}

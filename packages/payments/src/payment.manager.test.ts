@@ -30,8 +30,8 @@ afterAll(async () => {
   await store.close();
 });
 
-async function world(): Promise<PaymentTestWorld> {
-  const w = await PaymentTestWorld.create(fixture(), {}, { store, stepTimeoutMs: 2_000 });
+async function world(setup: Parameters<typeof PaymentTestWorld.create>[1] = {}): Promise<PaymentTestWorld> {
+  const w = await PaymentTestWorld.create(fixture(), setup, { store, stepTimeoutMs: 2_000 });
   worlds.push(w);
   return w;
 }
@@ -68,7 +68,8 @@ describe('PaymentManager', () => {
   });
 
   it('rejects malformed inbound messages without crashing (they are moved aside by the transport)', async () => {
-    const w = await world();
+    // A payer without trust anchors takes unsigned requests (payment.signed-request.test.ts has the signed ones).
+    const w = await world({ payer: { certified: false } });
     const m = w.payer.manager;
     const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
     const base = { 'semper-payment': '1', 'semper-payment-tx': 'pay_x', 'semper-payment-party': 'shop' };

@@ -21,6 +21,15 @@ import {
   ServiceManager,
 } from '@semper/core';
 import { UnsupportedOperationError } from '@semper/core/spi';
+import {
+  type Certificate,
+  type ChainValidator,
+  commonNameOf,
+  type Identity,
+  inspectSignedData,
+  signData,
+  verifySignedData,
+} from '@semper/crypto';
 import { STORE, type Store, migrate, type Queryable } from '@semper/store';
 import { TRUSTED_IO, type TrustedIo } from '@semper/trusted-io';
 import { inject, injectable, injectAll } from 'tsyringe';
@@ -66,12 +75,14 @@ import { abortError, PaymentSession } from './payment.session.js';
 import {
   decodeWire,
   encodeWire,
+  MAX_NEGOTIATION_BYTES,
   MODULE_CONTENT_TYPE,
   MODULE_STEP,
   NEGOTIATION_CONTENT_TYPE,
   PARTY_HEADER,
   PARTY_ID,
   PAYMENT_HEADER,
+  PAYMENT_REQUEST_ECONTENT_TYPE,
   refuseSchema,
   requestSchema,
   STEP_ABORT,
@@ -79,6 +90,7 @@ import {
   STEP_REFUSE,
   STEP_REQUEST,
   STEP_SELECT,
+  SIGNED_REQUEST_CONTENT_TYPE,
   selectSchema,
   TRANSACTION_ID,
   TX_HEADER,
@@ -125,7 +137,16 @@ type AnyModule = AnyPaymentModule;
  * - `maxMessageBytes`: the largest module message accepted (default 256 KiB);
  * - `attachChannel`: whether `start()` installs the manager as the channel's message handler
  *   (default true; false when the application routes messages to `handleMessage` itself);
- * - `maxPendingRequests`: requests kept for `pay` at most (default 1000).
+ * - `maxPendingRequests`: requests kept for `pay` at most (default 1000);
+ * - `identity`: the party's signing identity; a payee that has one signs each payment request (CMS
+ *   SignedData over the request, its certificate chain included), so the payer can see who asks;
+ * - `trust`: at the payer, the trust anchors (a `TrustStore`) or an RFC 5280 validator
+ *   (`@semper/certificates`) that a payee's certificate must chain to; a signed request whose signature,
+ *   chain or party id does not check is refused before it reaches `pay`;
+ * - `requireSignedRequests`: refuse unsigned requests (default true when `trust` is given, else false);
+ *   an unsigned request, or a signed one a payer without `trust` cannot check, is shown to the user as
+ *   "not verified";
+ * - `partyOf`: the party id a certificate names (default the first CN of its subject, else the subject).
  *
  * @example
  * ```ts
@@ -141,6 +162,10 @@ export interface PaymentManagerOptions {
   readonly maxMessageBytes?: number;
   readonly attachChannel?: boolean;
   readonly maxPendingRequests?: number;
+  readonly identity?: Identity;
+  readonly trust?: ChainValidator;
+  readonly requireSignedRequests?: boolean;
+  readonly partyOf?: (certificate: Certificate) => string;
 }
 
 /**
@@ -214,6 +239,8 @@ export interface OperationInput {
 interface Incoming {
   readonly request: WireRequest;
   readonly bytes: Uint8Array;
+  /** Set when the request was signed and the signature, the chain and the party id checked. */
+  readonly payeeChain?: readonly Certificate[];
   readonly from: string;
   readonly receivedAt: Date;
   /** Process time of arrival (timers are real even when the clock is not). */
@@ -254,6 +281,11 @@ function unb64(text: unknown): Uint8Array | undefined {
 
 function moneyOf(json: unknown): Money | undefined {
   return json === undefined || json === null ? undefined : Money.fromJSON(json);
+}
+
+/** The default party id of a certificate: its first CN, else its whole subject. */
+function defaultPartyOf(certificate: Certificate): string {
+  return commonNameOf(certificate.subjectDer) ?? certificate.subject;
 }
 
 const FINAL_FOR_PAYMENT: ReadonlySet<string> = new Set(['captured', 'authorized', 'declined', 'cancelled', 'failed']);
@@ -335,6 +367,10 @@ export class PaymentManager extends ServiceManager<AnyModule> {
   readonly #negotiationTimeoutMs: number;
   readonly #maxMessageBytes: number;
   readonly #maxPending: number;
+  readonly #identity: Identity | undefined;
+  readonly #trust: ChainValidator | undefined;
+  readonly #requireSigned: boolean;
+  readonly #partyOf: (certificate: Certificate) => string;
   readonly #modules = new Map<string, AnyModule>();
   readonly #purses = new Map<string, Purse>();
   readonly #sessions = new Map<string, PaymentSession>();
@@ -384,6 +420,31 @@ export class PaymentManager extends ServiceManager<AnyModule> {
     );
     this.#maxMessageBytes = positiveInt(options.maxMessageBytes, DEFAULT_MAX_MESSAGE, 'maxMessageBytes');
     this.#maxPending = positiveInt(options.maxPendingRequests, 1000, 'maxPendingRequests');
+    if (options.trust !== undefined && typeof options.trust?.buildChain !== 'function') {
+      throw bad('options.trust is a TrustStore or a chain validator');
+    }
+    if (options.partyOf !== undefined && typeof options.partyOf !== 'function') {
+      throw bad('options.partyOf is a function of a certificate');
+    }
+    this.#trust = options.trust;
+    this.#requireSigned = options.requireSignedRequests ?? options.trust !== undefined;
+    if (this.#requireSigned && this.#trust === undefined) {
+      throw bad('requireSignedRequests needs options.trust to check the signatures with');
+    }
+    this.#partyOf = options.partyOf ?? defaultPartyOf;
+    if (options.identity !== undefined) {
+      const id = options.identity;
+      if (typeof id !== 'object' || id === null || typeof id.certificate?.subjectDer !== 'object') {
+        throw bad('options.identity is an Identity (private key and certificate)');
+      }
+      const named = this.#partyOf(id.certificate);
+      if (named !== options.party) {
+        throw bad(
+          `the identity's certificate names party ${JSON.stringify(named)}, not ${JSON.stringify(options.party)}`,
+        );
+      }
+    }
+    this.#identity = options.identity;
     for (const m of modules ?? []) {
       if (
         typeof (m as Partial<AnyModule>).pay !== 'function' ||
@@ -649,7 +710,14 @@ export class PaymentManager extends ServiceManager<AnyModule> {
     this.#sessions.set(transactionId, session);
     try {
       const signal = this.#signal(input.signal);
-      await this.#sendNegotiation(session, STEP_REQUEST, request);
+      try {
+        await this.#sendRequest(session, request);
+      } catch (err) {
+        // The payer's side refused the request on arrival, and the transport says so (HTTP): a refusal.
+        if (codeOf(err) !== 'ERR_COMMS_REJECTED') throw err;
+        const message = err instanceof Error ? err.message.slice(0, 500) : undefined;
+        return { status: 'cancelled', transactionId, reason: 'request-not-accepted', ...(message ? { message } : {}) };
+      }
       const timeoutMs = positiveInt(input.timeoutMs, this.#negotiationTimeoutMs, 'timeoutMs');
       const answer = await Promise.race([
         session.next(STEP_SELECT, timeoutMs, signal).then((bytes) => ({ kind: 'select' as const, bytes })),
@@ -847,6 +915,13 @@ export class PaymentManager extends ServiceManager<AnyModule> {
         title: `Pay ${request.payee}`.slice(0, 200),
         fields: [
           { label: 'Payee', value: request.payee },
+          {
+            label: 'Payee certificate',
+            value:
+              incoming.payeeChain === undefined
+                ? 'NOT VERIFIED: the request is not signed by a certificate this party trusts'
+                : `${incoming.payeeChain[0]?.subject} (issued by ${incoming.payeeChain[0]?.issuer})`,
+          },
           { label: 'Amount', value: amount },
           { label: 'Payment', value: request.mode === 'authorize' ? 'authorization' : 'sale' },
           { label: 'Module', value: chosen.id },
@@ -855,6 +930,9 @@ export class PaymentManager extends ServiceManager<AnyModule> {
         ],
         amount,
         payee: request.payee,
+        ...(incoming.payeeChain === undefined
+          ? {}
+          : { payeeRoot: `sha256:${sha256((incoming.payeeChain.at(-1) as Certificate).der)}` }),
         digest: sha256(incoming.bytes),
       });
       if (!confirmation.approved) {
@@ -1340,12 +1418,21 @@ export class PaymentManager extends ServiceManager<AnyModule> {
   }
 
   async #onRequest(message: ReceivedMessage, body: Uint8Array, tx: string): Promise<HandlerResult | undefined> {
-    let request: WireRequest;
-    try {
-      request = decodeWire(requestSchema, body, STEP_REQUEST);
-    } catch {
-      return { outcome: 'rejected', reason: 'malformed payment request' };
+    const read = await this.#readRequest(message, body);
+    if ('refused' in read) {
+      // Told to the sender too (best effort), so that its requestPayment ends at once: nothing was recorded.
+      await this.#channel
+        .send({
+          to: message.from,
+          contentType: NEGOTIATION_CONTENT_TYPE,
+          body: encodeWire({ v: 1, transactionId: tx, reason: 'request-not-accepted' }),
+          headers: this.#headers(tx, STEP_REFUSE),
+        })
+        .catch(() => undefined);
+      this.#emit({ type: 'payments.request-refused', transactionId: tx, from: message.from, reason: read.refused });
+      return { outcome: 'rejected', reason: read.refused };
     }
+    const request = read.request;
     if (request.transactionId !== tx || request.payee !== message.headers[PARTY_HEADER]) {
       return { outcome: 'rejected', reason: 'payment request headers do not match its body' };
     }
@@ -1364,6 +1451,7 @@ export class PaymentManager extends ServiceManager<AnyModule> {
     const incoming: Incoming = {
       request,
       bytes: body,
+      ...(read.payeeChain === undefined ? {} : { payeeChain: read.payeeChain }),
       from: message.from,
       receivedAt: this.#clock.now(),
       arrivedAtMs: Date.now(),
@@ -1375,6 +1463,7 @@ export class PaymentManager extends ServiceManager<AnyModule> {
       type: 'payments.request-received',
       transactionId: tx,
       payee: request.payee,
+      payeeVerified: read.payeeChain !== undefined,
       amount: Money.fromJSON(request.amount),
     });
     const waiter = this.#inboxWaiters.find((w) => w.match(incoming));
@@ -1522,22 +1611,96 @@ export class PaymentManager extends ServiceManager<AnyModule> {
     });
   }
 
-  async #sendNegotiation(session: PaymentSession, step: string, value: unknown): Promise<void> {
-    const body = encodeWire(value);
-    await this.#archiveMessage(
-      session.transactionId,
-      step,
-      'sent',
-      body,
-      session.remoteParty,
-      NEGOTIATION_CONTENT_TYPE,
-    );
+  async #sendNegotiation(
+    session: PaymentSession,
+    step: string,
+    value: unknown,
+    encoded?: { readonly body: Uint8Array; readonly contentType: string },
+  ): Promise<void> {
+    const body = encoded?.body ?? encodeWire(value);
+    const contentType = encoded?.contentType ?? NEGOTIATION_CONTENT_TYPE;
+    await this.#archiveMessage(session.transactionId, step, 'sent', body, session.remoteParty, contentType);
     await this.#channel.send({
       to: session.remoteAddress,
-      contentType: NEGOTIATION_CONTENT_TYPE,
+      contentType,
       body,
       headers: this.#headers(session.transactionId, step),
     });
+  }
+
+  /** The payee's request: signed by the party's identity when it has one (the bytes archived are the sent ones). */
+  async #sendRequest(session: PaymentSession, request: WireRequest): Promise<void> {
+    if (this.#identity === undefined) return this.#sendNegotiation(session, STEP_REQUEST, request);
+    const signed = await signData(encodeWire(request), {
+      signer: this.#identity,
+      contentType: PAYMENT_REQUEST_ECONTENT_TYPE,
+      signingTime: this.#clock.now(),
+      includeChain: true,
+    });
+    return this.#sendNegotiation(session, STEP_REQUEST, request, {
+      body: signed,
+      contentType: SIGNED_REQUEST_CONTENT_TYPE,
+    });
+  }
+
+  /**
+   * At the payer: reads a request message. An unsigned one is its JSON; a signed one is verified (signature,
+   * eContentType, the signer's chain to `trust` now, the certificate naming the request's payee) when the
+   * manager has `trust`, else only read. Returns the request or the reason it is refused.
+   */
+  async #readRequest(
+    message: ReceivedMessage,
+    body: Uint8Array,
+  ): Promise<{ request: WireRequest; payeeChain?: Certificate[] } | { refused: string }> {
+    const signed = message.contentType === SIGNED_REQUEST_CONTENT_TYPE;
+    if (!signed) {
+      if (this.#requireSigned) return { refused: 'unsigned payment request' };
+      try {
+        return { request: decodeWire(requestSchema, body, STEP_REQUEST) };
+      } catch {
+        return { refused: 'malformed payment request' };
+      }
+    }
+    let content: Uint8Array;
+    let contentType: string;
+    let signer: Certificate | undefined;
+    let chain: Certificate[] | undefined;
+    try {
+      if (this.#trust === undefined) {
+        const shown = inspectSignedData(body, { maxBytes: MAX_NEGOTIATION_BYTES, maxDepth: 32 });
+        if (shown.content === undefined) return { refused: 'signed payment request without its content' };
+        content = shown.content;
+        contentType = shown.contentType;
+      } else {
+        const verified = await verifySignedData(body, {
+          trust: this.#trust,
+          at: this.#clock.now(),
+          limits: { maxBytes: MAX_NEGOTIATION_BYTES, maxDepth: 32 },
+        });
+        content = verified.content;
+        contentType = verified.contentType;
+        signer = verified.signer;
+        chain = verified.chain;
+      }
+    } catch (err) {
+      return { refused: `payment request signature: ${codeOf(err) ?? 'not a SignedData'}` };
+    }
+    if (contentType !== PAYMENT_REQUEST_ECONTENT_TYPE) return { refused: 'signed content is not a payment request' };
+    let request: WireRequest;
+    try {
+      request = decodeWire(requestSchema, content, STEP_REQUEST);
+    } catch {
+      return { refused: 'malformed payment request' };
+    }
+    if (signer === undefined || chain === undefined) return { request };
+    let named: string;
+    try {
+      named = this.#partyOf(signer);
+    } catch {
+      return { refused: 'cannot read the party id of the payee certificate' };
+    }
+    if (named !== request.payee) return { refused: 'the payment request is signed by another party' };
+    return { request, payeeChain: chain };
   }
 
   #headers(transactionId: string, step: string): Record<string, string> {
@@ -2020,6 +2183,7 @@ export class PaymentManager extends ServiceManager<AnyModule> {
       ...(i.request.reference === undefined ? {} : { reference: i.request.reference }),
       modules: i.request.modules.map((m) => m.id),
       receivedAt: i.receivedAt,
+      payeeVerified: i.payeeChain !== undefined,
     };
   }
 }

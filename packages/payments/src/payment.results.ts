@@ -145,11 +145,15 @@ export interface IncomingPaymentRequest {
   readonly reference?: string;
   readonly modules: readonly string[];
   readonly receivedAt: Date;
+  /** Whether the request was signed by a certificate that chains to the payer's trust and names the payee. */
+  readonly payeeVerified: boolean;
 }
 
 /**
  * Events of the payments block, on `PaymentManager.events$` and the party's `EventBus`:
  * - `payments.request-received`: a payee's request reached this payer;
+ * - `payments.request-refused`: a request was refused on arrival (unsigned where signatures are required,
+ *   a signature, chain or party id that does not check, malformed): `reason` says which; nothing was kept;
  * - `payments.module-selected`: negotiation picked a module (`decidedBy`);
  * - `payments.state-changed`: a transaction moved to `state` (with the operation that moved it);
  * - `payments.fault`: a module threw during `operation` (its error's code, never its message);
@@ -167,7 +171,13 @@ export type PaymentEvent =
   | (SemperEvent<'payments.request-received'> & {
       readonly transactionId: string;
       readonly payee: string;
+      readonly payeeVerified: boolean;
       readonly amount: Money;
+    })
+  | (SemperEvent<'payments.request-refused'> & {
+      readonly transactionId: string;
+      readonly from: string;
+      readonly reason: string;
     })
   | (SemperEvent<'payments.module-selected'> & {
       readonly transactionId: string;

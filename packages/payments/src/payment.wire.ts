@@ -14,6 +14,11 @@ export const NEGOTIATION_CONTENT_TYPE = 'application/vnd.semper.payment+json';
 /** Content type of a module's messages. @internal */
 export const MODULE_CONTENT_TYPE = 'application/vnd.semper.payment-module';
 
+/** Content type of a payee's signed request (a CMS SignedData). @internal */
+export const SIGNED_REQUEST_CONTENT_TYPE = 'application/vnd.semper.payment-request+cms';
+/** eContentType of a signed payment request: a UUID OID (2.25.<uuid>, ITU-T X.667). @internal */
+export const PAYMENT_REQUEST_ECONTENT_TYPE = '2.25.156010945770229119896755314808449798037';
+
 /** The manager's steps; a module's steps travel as `m.<step>`. @internal */
 export const STEP_REQUEST = 'p.request';
 /** @internal */

@@ -16,4 +16,4 @@ export type {
 } from './conformance.types.js';
 export { describePaymentModuleConformance } from './testing/conformance.js';
 export { DecoyPaymentModule } from './testing/decoy.payment-module.js';
-export { OffsetClock, PaymentTestWorld, type SideSetup, type WorldSide } from './testing/world.js';
+export { OffsetClock, PaymentTestWorld, type SideSetup, type WorldSide, worldPki } from './testing/world.js';

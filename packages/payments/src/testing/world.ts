@@ -6,6 +6,8 @@ import {
   type MemoryTransport,
   type ReceivedMessage,
 } from '@semper/comms';
+import type { Identity } from '@semper/crypto';
+import { createTestPki, type TestPki } from '@semper/crypto/testing';
 import { type Clock, EventBus, type Money, ModulePolicy, newId, type PolicyContext, Preferences } from '@semper/core';
 import { openStore, type Store } from '@semper/store';
 import { type ConfirmationRule, PolicyTrustedIo, type PolicyTrustedIoOptions } from '@semper/trusted-io';
@@ -61,6 +63,11 @@ export interface SideSetup {
   readonly withoutModule?: boolean;
   /** Rewrites each message this side receives before its manager sees it (to play a hostile peer). */
   readonly tamper?: (message: ReceivedMessage) => ReceivedMessage;
+  /**
+   * Whether this side has a certificate (CN = its party id, from the world's test PKI) and trusts that PKI:
+   * the payee then signs its requests and the payer accepts only signed ones (default true).
+   */
+  readonly certified?: boolean;
 }
 
 /**
@@ -84,9 +91,27 @@ export interface WorldSide {
   readonly built: ConformanceParty;
   readonly purse: Purse;
   readonly events: PaymentEvent[];
+  /** The side's signing identity (undefined when `certified: false`). */
+  readonly identity?: Identity;
 }
 
 let counter = 0;
+let sharedPki: Promise<TestPki> | undefined;
+
+/**
+ * The test PKI of {@link PaymentTestWorld}, one per process: the world's parties get their certificates
+ * (CN = party id, EC P-256, valid for a year) from its intermediate, and trust its root.
+ *
+ * @example
+ * ```ts
+ * import { worldPki } from '@semper/payments/testing';
+ * const mallory = await (await worldPki()).issue('CN=mallory');
+ * ```
+ */
+export function worldPki(): Promise<TestPki> {
+  sharedPki ??= createTestPki({ name: 'payments test world' });
+  return sharedPki;
+}
 
 /**
  * Two parties (payer and payee) wired for payments, sharing one store (the given one, or an in-memory
@@ -120,6 +145,8 @@ export class PaymentTestWorld {
   readonly #channels: Channel[] = [];
   readonly #parties: ConformanceParty[] = [];
   readonly #names: Record<PaymentRole, string>;
+  /** Kept across restarts, as a party keeps its certificate. */
+  readonly #identities = new Map<string, Identity>();
 
   private constructor(
     fixture: ConformanceFixture,
@@ -263,8 +290,15 @@ export class PaymentTestWorld {
     this.#parties.push(built);
     const extras = setup.extraModules ?? [];
     const extraPurses = await Promise.all(extras.map((m) => m.openPurse(party, {})));
+    const pki = setup.certified === false ? undefined : await worldPki();
+    let identity = pki === undefined ? undefined : this.#identities.get(party);
+    if (pki !== undefined && identity === undefined) {
+      identity = await pki.issue(`CN=${party}`, { validityDays: 365 });
+      this.#identities.set(party, identity);
+    }
     const manager = createPaymentManager({
       party,
+      ...(pki === undefined || identity === undefined ? {} : { identity, trust: pki.trust }),
       modules: [...(setup.withoutModule ? [] : [built.module]), ...extras],
       purses: [...(setup.withoutModule ? [] : [built.purse]), ...extraPurses],
       store,
@@ -297,6 +331,7 @@ export class PaymentTestWorld {
       built,
       purse: built.purse,
       events,
+      ...(identity === undefined ? {} : { identity }),
     };
   }
 }

@@ -1,5 +1,5 @@
 import { newId } from '@semper/core';
-import type { Certificate } from '@semper/crypto';
+import { type Certificate, commonNameOf } from '@semper/crypto';
 import { z } from 'zod';
 import { SdcError } from './errors.js';
 
@@ -185,38 +185,5 @@ export function describeIssues(error: z.ZodError): string {
  * ```
  */
 export function sdcPartyId(certificate: Certificate): string {
-  const subject = certificate.subject;
-  for (const rdn of splitUnescaped(subject, ',')) {
-    for (const ava of splitUnescaped(rdn, '+')) {
-      const m = /^\s*CN=(.*)$/s.exec(ava);
-      if (m?.[1] !== undefined) return unescapeValue(m[1].trim());
-    }
-  }
-  return subject;
-}
-
-function splitUnescaped(s: string, sep: string): string[] {
-  const parts: string[] = [];
-  let cur = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i] as string;
-    if (c === '\\' && i + 1 < s.length) {
-      cur += c + (s[i + 1] as string);
-      i++;
-    } else if (c === sep) {
-      parts.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  parts.push(cur);
-  return parts;
-}
-
-function unescapeValue(v: string): string {
-  // RFC 4514: `\X` is X; a run of `\hh` is the UTF-8 of the characters it encodes.
-  return v.replace(/(?:\\[0-9A-Fa-f]{2})+|\\(.)/gs, (run: string, single: string | undefined) => {
-    if (single !== undefined) return single;
-    const bytes = Uint8Array.from(run.split('\\').slice(1), (h) => Number.parseInt(h, 16));
-    return new TextDecoder().decode(bytes);
-  });
+  return commonNameOf(certificate.subjectDer) ?? certificate.subject;
 }
