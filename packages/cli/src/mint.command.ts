@@ -90,9 +90,11 @@ export function addMintCommands(program: Command, io: CliIo): void {
       await writeFile(join(dir, CONFIG), `${JSON.stringify(config, null, 2)}\n`, { flag: 'wx' }).catch((cause) => {
         throw new CliError('ERR_CLI_WRITE', `${join(dir, CONFIG)} exists or cannot be written`, { cause });
       });
-      const { store } = await openMintFolder(dir);
+      const { store, mint: created } = await openMintFolder(dir);
+      const { toBase64Url } = await import('@semper/payment-ecash');
       await store.close();
       io.stdout.write(`mint '${o.id}' created in ${dir}: ${o.denominations.length} ${o.currency} denominations\n`);
+      io.stdout.write(`master key ${toBase64Url(created.masterPublicKey)} (for semper wallet init --mint-key)\n`);
     });
 
   mint
@@ -138,8 +140,10 @@ export function addMintCommands(program: Command, io: CliIo): void {
         const channel = new Channel(transport);
         try {
           await serveMint(mint, channel);
-          if (o.json) writeJson(io.stdout, { address: transport.address });
-          else io.stdout.write(`mint serving at ${transport.address}\n`);
+          const { toBase64Url } = await import('@semper/payment-ecash');
+          const masterKey = toBase64Url(mint.masterPublicKey);
+          if (o.json) writeJson(io.stdout, { address: transport.address, masterKey });
+          else io.stdout.write(`mint serving at ${transport.address}, master key ${masterKey}\n`);
           const rotation = setInterval(() => void mint.rotateKeys().catch(() => undefined), 3_600_000);
           await new Promise<void>((done) => {
             const timer =

@@ -28,10 +28,17 @@ describe('semper shop serve / semper pay --to <url>', () => {
     const cwd = s.dir;
     const [mintPort, shopPort] = [await freePort(), await freePort()];
     const mintUrl = `http://127.0.0.1:${mintPort}/mint`;
-    expect(
-      (await run(words('mint init --data mint --denominations 1,2,5,10,20,50,100,200,500,1000'), { cwd })).code,
-    ).toBe(0);
-    const alice = await run(words(`wallet init --wallet alice --account alice --mint ${mintUrl}`), { cwd });
+    const init = await run(words('mint init --data mint --denominations 1,2,5,10,20,50,100,200,500,1000'), { cwd });
+    expect(init.code).toBe(0);
+    const masterKey = /master key ([A-Za-z0-9_-]{43}) /.exec(init.stdout)?.[1] as string;
+    expect(masterKey).toBeDefined();
+    // Alice pins the mint's master key given by its operator; the shop pins the first one it sees.
+    const alice = await run(
+      words(`wallet init --wallet alice --account alice --mint ${mintUrl} --mint-key ${masterKey}`),
+      {
+        cwd,
+      },
+    );
     const shop = await run(words(`wallet init --wallet shop --account shop --mint ${mintUrl}`), { cwd });
     expect(
       (await run(words(`mint account alice --data mint --key ${alice.stdout.trim()} --credit 50.00`), { cwd })).code,
@@ -43,6 +50,14 @@ describe('semper shop serve / semper pay --to <url>', () => {
     try {
       await untilReachable(mintPort);
       expect((await run(words('wallet withdraw 20.00 --wallet alice'), { cwd })).code).toBe(0);
+      // A wallet told another master key takes none of this mint's keys.
+      const eve = await run(
+        words(`wallet init --wallet eve --account alice --mint ${mintUrl} --mint-key ${'A'.repeat(43)}`),
+        { cwd },
+      );
+      expect(eve.code).toBe(0);
+      const refused = await run(words('wallet withdraw 1.00 --wallet eve'), { cwd });
+      expect([refused.code, refused.stderr]).toEqual([2, expect.stringContaining('ERR_ECASH_MINT_KEY_MISMATCH')]);
       served = run(
         words(
           `shop serve --wallet shop --cert shop.pem --key shop.key --port ${shopPort} --json --duration 600`,

@@ -13,6 +13,8 @@ interface WalletConfig {
   mint: string;
   currency: string;
   account: string;
+  /** The mint's master public key (base64url), when given at `wallet init`; else pinned at first use. */
+  mintKey?: string;
 }
 
 const CONFIG = 'wallet.json';
@@ -28,7 +30,12 @@ async function readWalletConfig(dir: string): Promise<WalletConfig> {
     });
   }
   const c = JSON.parse(text) as WalletConfig;
-  if (typeof c.mint !== 'string' || typeof c.currency !== 'string' || typeof c.account !== 'string') {
+  if (
+    typeof c.mint !== 'string' ||
+    typeof c.currency !== 'string' ||
+    typeof c.account !== 'string' ||
+    (c.mintKey !== undefined && typeof c.mintKey !== 'string')
+  ) {
     throw new CliError('ERR_CLI_BAD_INPUT', `${join(dir, CONFIG)} is malformed`);
   }
   return c;
@@ -50,9 +57,15 @@ export async function openCliWallet(dir: string) {
   await channel.start({});
   const store = await openStore(`pglite:${join(dir, 'db')}`);
   const mint = channelMintClient(channel, config.mint, { timeoutMs: 60_000 });
+  const mintMasterKey = config.mintKey === undefined ? undefined : fromBase64Url(config.mintKey);
+  if (config.mintKey !== undefined && mintMasterKey?.length !== 32) {
+    await Promise.all([channel.close(), transport.close(), store.close()]);
+    throw new CliError('ERR_CLI_BAD_INPUT', `${join(dir, CONFIG)}: mintKey is not a base64url Ed25519 public key`);
+  }
   const wallet = await EcashWallet.open({
     store,
     mint,
+    ...(mintMasterKey === undefined ? {} : { mintMasterKey }),
     currency: config.currency,
     account: { id: config.account, privateKey },
   });
@@ -82,13 +95,25 @@ export function addWalletCommands(program: Command, io: CliIo): void {
     .requiredOption('--mint <url>', "the mint's address, e.g. http://127.0.0.1:8080/mint")
     .requiredOption('--account <id>', 'the account id at the mint')
     .option('--currency <code>', 'the currency', 'EUR')
-    .action(async (o: { wallet: string; mint: string; account: string; currency: string }) => {
+    .option(
+      '--mint-key <base64url>',
+      "the mint's master public key (`semper mint init` prints it); without it the first one seen is pinned",
+    )
+    .action(async (o: { wallet: string; mint: string; account: string; currency: string; mintKey?: string }) => {
       const dir = resolve(io.cwd, o.wallet);
       Money.zero(o.currency);
+      const { fromBase64Url, generateEd25519, toBase64Url } = await import('@semper/payment-ecash');
+      if (o.mintKey !== undefined && fromBase64Url(o.mintKey)?.length !== 32) {
+        throw new CliError('ERR_CLI_USAGE', '--mint-key is the base64url of a 32-octet Ed25519 public key');
+      }
       await mkdir(dir, { recursive: true });
-      const { generateEd25519, toBase64Url } = await import('@semper/payment-ecash');
       const key = await generateEd25519();
-      const config: WalletConfig = { mint: o.mint, currency: o.currency, account: o.account };
+      const config: WalletConfig = {
+        mint: o.mint,
+        currency: o.currency,
+        account: o.account,
+        ...(o.mintKey === undefined ? {} : { mintKey: o.mintKey }),
+      };
       await writeFile(join(dir, CONFIG), `${JSON.stringify(config, null, 2)}\n`, { flag: 'wx' }).catch((cause) => {
         throw new CliError('ERR_CLI_WRITE', `${join(dir, CONFIG)} exists or cannot be written`, { cause });
       });
@@ -159,33 +184,44 @@ export function addWalletCommands(program: Command, io: CliIo): void {
     .argument('<file>', 'the backup file')
     .requiredOption('--wallet <dir>', 'the wallet folder')
     .option('--mint <url>', "the mint's address (for a new folder)")
+    .option('--mint-key <base64url>', "the mint's master public key (for a new folder; else pinned at first use)")
     .option('--currency <code>', 'the currency (for a new folder)', 'EUR')
     .option('--passin <source>', 'the passphrase: env:VAR, file:PATH, stdin or pass:TEXT (default: asked)')
-    .action(async (file: string, o: { wallet: string; mint?: string; currency: string; passin?: string }) => {
-      const dir = resolve(io.cwd, o.wallet);
-      const bytes = await readInput(io, file);
-      const passphrase = await getPassphrase(io, o.passin, 'Backup passphrase');
-      const { decryptWalletBackup, toBase64Url } = await import('@semper/payment-ecash');
-      const content = await decryptWalletBackup(bytes, passphrase);
-      const exists = await readFile(join(dir, CONFIG), 'utf8').then(
-        () => true,
-        () => false,
-      );
-      if (!exists) {
-        if (o.mint === undefined || content.account === null) {
-          throw new CliError('ERR_CLI_USAGE', 'a new wallet folder needs --mint, and a backup with an account key');
+    .action(
+      async (
+        file: string,
+        o: { wallet: string; mint?: string; mintKey?: string; currency: string; passin?: string },
+      ) => {
+        const dir = resolve(io.cwd, o.wallet);
+        const bytes = await readInput(io, file);
+        const passphrase = await getPassphrase(io, o.passin, 'Backup passphrase');
+        const { decryptWalletBackup, toBase64Url } = await import('@semper/payment-ecash');
+        const content = await decryptWalletBackup(bytes, passphrase);
+        const exists = await readFile(join(dir, CONFIG), 'utf8').then(
+          () => true,
+          () => false,
+        );
+        if (!exists) {
+          if (o.mint === undefined || content.account === null) {
+            throw new CliError('ERR_CLI_USAGE', 'a new wallet folder needs --mint, and a backup with an account key');
+          }
+          await mkdir(dir, { recursive: true });
+          const config: WalletConfig = {
+            mint: o.mint,
+            currency: o.currency,
+            account: content.account.id,
+            ...(o.mintKey === undefined ? {} : { mintKey: o.mintKey }),
+          };
+          await writeFile(join(dir, CONFIG), `${JSON.stringify(config, null, 2)}\n`, { flag: 'wx' });
+          await writeFile(join(dir, KEY), `${toBase64Url(content.account.privateKey)}\n`, { flag: 'wx', mode: 0o600 });
         }
-        await mkdir(dir, { recursive: true });
-        const config: WalletConfig = { mint: o.mint, currency: o.currency, account: content.account.id };
-        await writeFile(join(dir, CONFIG), `${JSON.stringify(config, null, 2)}\n`, { flag: 'wx' });
-        await writeFile(join(dir, KEY), `${toBase64Url(content.account.privateKey)}\n`, { flag: 'wx', mode: 0o600 });
-      }
-      const w = await openCliWallet(dir);
-      try {
-        const { coins } = await w.wallet.load(content.snapshot);
-        io.stdout.write(`restored ${coins} coins: ${(await w.wallet.balance()).toString()}\n`);
-      } finally {
-        await w.close();
-      }
-    });
+        const w = await openCliWallet(dir);
+        try {
+          const { coins } = await w.wallet.load(content.snapshot);
+          io.stdout.write(`restored ${coins} coins: ${(await w.wallet.balance()).toString()}\n`);
+        } finally {
+          await w.close();
+        }
+      },
+    );
 }

@@ -1,7 +1,7 @@
 // What coin keys and account keys sign: SHA-256 over a domain label and the canonical JSON of the request
 // without its signatures.
 import { digestOf } from './encoding.js';
-import type { MintRequestOf } from './messages.js';
+import type { DenominationKeyJSON, MintRequestOf } from './messages.js';
 
 /**
  * The digest an account key signs for a withdrawal.
@@ -76,4 +76,32 @@ export function refundDigest(r: Omit<MintRequestOf<'refund'>, 'signature'>): Pro
  */
 export function balanceDigest(r: Omit<MintRequestOf<'balance'>, 'signature'>): Promise<Uint8Array> {
   return digestOf('semper-ecash/balance/v1', { account: r.account, at: r.at });
+}
+
+/**
+ * The digest the mint's master key signs for each denomination key: the mint's id and every field of the
+ * key but its signature. A wallet that pins the master public key accepts only keys signed so, which stops a
+ * man in the middle from handing it keys of its own (or one key per wallet, to link its coins).
+ *
+ * @example
+ * ```ts
+ * import { denominationKeyDigest, verifyEd25519, fromBase64Url } from '@semper/payment-ecash';
+ * const ok = await verifyEd25519(masterPub, fromBase64Url(key.masterSignature)!, await denominationKeyDigest('mint', key));
+ * ```
+ */
+export function denominationKeyDigest(
+  mint: string,
+  k: Omit<DenominationKeyJSON, 'masterSignature'> & { masterSignature?: string },
+): Promise<Uint8Array> {
+  return digestOf('semper-ecash/denomination-key/v1', {
+    mint,
+    keyId: k.keyId,
+    currency: k.currency,
+    value: k.value,
+    publicKey: k.publicKey,
+    variant: k.variant,
+    validFrom: k.validFrom,
+    withdrawUntil: k.withdrawUntil,
+    depositUntil: k.depositUntil,
+  });
 }

@@ -36,7 +36,7 @@ export async function openTestWallet(
   t: TestMint,
   id: string,
   funds: bigint,
-  options: { store?: Store; client?: MintClient; name?: string } = {},
+  options: { store?: Store; client?: MintClient; name?: string; mintMasterKey?: Uint8Array } = {},
 ): Promise<{ wallet: EcashWallet; store: Store; key: { publicKey: Uint8Array; privateKey: Uint8Array } }> {
   const key = await generateEd25519();
   await t.mint.openAccount(id, 'EUR', key.publicKey);
@@ -49,6 +49,7 @@ export async function openTestWallet(
     account: { id, privateKey: key.privateKey },
     clock: t.clock,
     ...(options.name ? { name: options.name } : {}),
+    ...(options.mintMasterKey ? { mintMasterKey: options.mintMasterKey } : {}),
   });
   return { wallet, store, key };
 }

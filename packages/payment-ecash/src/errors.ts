@@ -34,6 +34,8 @@ export type EcashErrorCode =
   | 'ERR_ECASH_IDEMPOTENCY_CONFLICT'
   /** The mint answered with something the client cannot use (a bad blind signature, a wrong count). */
   | 'ERR_ECASH_MINT_PROTOCOL'
+  /** The mint's key list comes with another master key than the wallet pinned (given, or first seen). */
+  | 'ERR_ECASH_MINT_KEY_MISMATCH'
   /** The mint answered with an error (its code is in `remoteCode`). */
   | 'ERR_ECASH_MINT_REJECTED'
   /** The wallet cannot cover an amount with its coins (and cannot make change). */

@@ -43,7 +43,7 @@ export {
   verifyEd25519,
 } from './coin.js';
 export { type EcashContainer, register } from './container.js';
-export { balanceDigest, refundDigest, spendDigest, withdrawDigest } from './digests.js';
+export { balanceDigest, denominationKeyDigest, refundDigest, spendDigest, withdrawDigest } from './digests.js';
 export {
   ECASH_MODULE_ID,
   EcashPaymentModule,

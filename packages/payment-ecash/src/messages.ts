@@ -85,6 +85,8 @@ export const DenominationKeySchema = z.strictObject({
   validFrom: Time,
   withdrawUntil: Time,
   depositUntil: Time,
+  /** The mint's master key's Ed25519 signature over `denominationKeyDigest(mint, key)`. */
+  masterSignature: b64(ED25519_SIGNATURE_BYTES),
 });
 
 /**
@@ -176,7 +178,13 @@ export const SpendRejectionReasons = [
  * ```
  */
 export const MintResponseSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('keys'), mint: Id, keys: z.array(DenominationKeySchema).max(1024) }),
+  z.strictObject({
+    type: z.literal('keys'),
+    mint: Id,
+    /** The mint's master public key (Ed25519, raw): wallets pin it and check every key's signature. */
+    masterPublicKey: b64(ED25519_PUBLIC_BYTES),
+    keys: z.array(DenominationKeySchema).max(1024),
+  }),
   z.discriminatedUnion('status', [
     z.strictObject({
       type: z.literal('withdraw'),

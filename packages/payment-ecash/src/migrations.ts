@@ -13,6 +13,8 @@ import type { MigrationSet } from '@semper/store';
  *   double spending impossible: the row is inserted in the transaction that credits the payee, so of two
  *   spends of one coin exactly one commits.
  * - `ecash_refunds`: refunds against a spend, bounded by what it credited.
+ * - `ecash_mint_master`: the mint's master Ed25519 key, which signs every denomination key (made at the first
+ *   open unless the operator gives one).
  *
  * @example
  * ```ts
@@ -100,6 +102,18 @@ CREATE TABLE ecash_refunds (
 );
 `,
     },
+    {
+      version: 2,
+      name: 'master-key',
+      sql: `
+CREATE TABLE ecash_mint_master (
+  mint        text        PRIMARY KEY,
+  public_key  bytea       NOT NULL CHECK (length(public_key) = 32),
+  private_key bytea       NOT NULL,
+  created_at  timestamptz NOT NULL
+);
+`,
+    },
   ],
 };
 
@@ -111,6 +125,7 @@ CREATE TABLE ecash_refunds (
  * - `ecash_wallet_planchets`: coins being made (a withdrawal, change, a refund), written before the request
  *   goes out so that after a crash the same request can be sent again and its answer unblinded.
  * - `ecash_wallet_spends`: spends given to a payee or the mint, with the request, until settled.
+ * - `ecash_wallet_mints`: the mint's master public key the wallet pinned (given, or the first it saw).
  *
  * @example
  * ```ts
@@ -167,6 +182,17 @@ CREATE TABLE ecash_wallet_spends (
   reason     text,
   created_at timestamptz NOT NULL,
   PRIMARY KEY (wallet, spend_id)
+);
+`,
+    },
+    {
+      version: 2,
+      name: 'mint-pin',
+      sql: `
+CREATE TABLE ecash_wallet_mints (
+  wallet     text        PRIMARY KEY,
+  master_key bytea       NOT NULL CHECK (length(master_key) = 32),
+  pinned_at  timestamptz NOT NULL
 );
 `,
     },

@@ -1,6 +1,6 @@
 // The mint: denomination keys that rotate and expire, accounts, withdrawal by blind signature, and spends
 // (deposits, refreshes, change) with atomic double-spending detection, over @semper/store.
-import type { webcrypto } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type webcrypto } from 'node:crypto';
 import { type Clock, Money, SemperError, SystemClock } from '@semper/core';
 import { migrate, type Queryable, type Store } from '@semper/store';
 import {
@@ -10,8 +10,8 @@ import {
   importBlindRsaPublicKey,
   MIN_MODULUS_BITS,
 } from './blind-rsa.js';
-import { ED25519_PUBLIC_BYTES, verifyCoinSignature, verifyEd25519 } from './coin.js';
-import { balanceDigest, refundDigest, spendDigest, withdrawDigest } from './digests.js';
+import { ED25519_PUBLIC_BYTES, generateEd25519, signEd25519, verifyCoinSignature, verifyEd25519 } from './coin.js';
+import { balanceDigest, denominationKeyDigest, refundDigest, spendDigest, withdrawDigest } from './digests.js';
 import { bytesEqual, digestOf, toBase64Url } from './encoding.js';
 import { EcashError } from './errors.js';
 import {
@@ -78,6 +78,27 @@ export interface MintOptions {
   readonly rotationLeadMs?: number;
   /** How far a signed request's `at` may be from the mint's clock (default 5 minutes). */
   readonly maxClockSkewMs?: number;
+  /**
+   * The master key that signs every denomination key (Ed25519, PKCS #8), e.g. kept by the operator outside
+   * the database. Without it the mint uses the one in its store, made at the first open. A store that holds
+   * another master key for this mint refuses to open (`ERR_ECASH_INVALID_ARGUMENT`).
+   */
+  readonly masterKey?: Uint8Array;
+}
+
+/** The raw 32-octet public key of an Ed25519 PKCS #8 private key. */
+function ed25519PublicOf(pkcs8: Uint8Array): Uint8Array {
+  let spki: Buffer;
+  try {
+    const key = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`a ${key.asymmetricKeyType} key`);
+    spki = createPublicKey(key).export({ format: 'der', type: 'spki' });
+  } catch (cause) {
+    throw new EcashError('ERR_ECASH_INVALID_ARGUMENT', 'the master key is not an Ed25519 PKCS #8 private key', {
+      cause,
+    });
+  }
+  return new Uint8Array(spki.subarray(spki.length - ED25519_PUBLIC_BYTES));
 }
 
 interface LoadedKey {
@@ -178,6 +199,8 @@ export class EcashMint {
   readonly #rotationLeadMs: number;
   readonly #maxSkewMs: number;
   readonly #keys = new Map<string, LoadedKey>();
+  #master: { readonly publicKey: Uint8Array; readonly privateKey: Uint8Array } | undefined;
+  readonly #givenMaster: Uint8Array | undefined;
 
   private constructor(options: MintOptions) {
     this.id = options.id;
@@ -197,6 +220,7 @@ export class EcashMint {
     this.#depositGraceMs = options.depositGraceMs ?? 365 * DAY;
     this.#rotationLeadMs = options.rotationLeadMs ?? Math.floor(this.#withdrawPeriodMs / 4);
     this.#maxSkewMs = options.maxClockSkewMs ?? 5 * 60_000;
+    this.#givenMaster = options.masterKey === undefined ? undefined : new Uint8Array(options.masterKey);
     if (this.#rotationLeadMs >= this.#withdrawPeriodMs || this.#rotationLeadMs < 0) {
       throw new EcashError('ERR_ECASH_INVALID_ARGUMENT', 'rotationLeadMs is below withdrawPeriodMs');
     }
@@ -216,9 +240,62 @@ export class EcashMint {
   static async open(options: MintOptions): Promise<EcashMint> {
     const mint = new EcashMint(options);
     await migrate(options.store, MINT_MIGRATIONS);
+    await mint.#loadMaster();
     await mint.#loadKeys();
     await mint.rotateKeys();
     return mint;
+  }
+
+  /**
+   * The mint's master public key (Ed25519, raw 32 octets): what wallets pin (`WalletOptions.mintMasterKey`)
+   * to accept only the denomination keys it signed.
+   *
+   * @example
+   * ```ts
+   * import { toBase64Url } from '@semper/payment-ecash';
+   * console.log('mint key', toBase64Url(mint.masterPublicKey));
+   * ```
+   */
+  get masterPublicKey(): Uint8Array {
+    return new Uint8Array((this.#master as { publicKey: Uint8Array }).publicKey);
+  }
+
+  async #loadMaster(): Promise<void> {
+    const given = this.#givenMaster;
+    const givenPublic = given === undefined ? undefined : ed25519PublicOf(given);
+    await this.#store.transaction(async (tx) => {
+      const [row] = await tx.query<{ public_key: Uint8Array; private_key: Uint8Array }>(
+        'SELECT public_key, private_key FROM ecash_mint_master WHERE mint = $1 FOR UPDATE',
+        [this.id],
+      );
+      if (row !== undefined) {
+        if (givenPublic !== undefined && !bytesEqual(row.public_key, givenPublic)) {
+          throw new EcashError(
+            'ERR_ECASH_INVALID_ARGUMENT',
+            `the store holds another master key for mint '${this.id}'`,
+          );
+        }
+        if (given === undefined && row.private_key.length === 0) {
+          throw new EcashError(
+            'ERR_ECASH_INVALID_ARGUMENT',
+            `mint '${this.id}' keeps its master key outside the store: open it with masterKey`,
+          );
+        }
+        this.#master = {
+          publicKey: new Uint8Array(row.public_key),
+          privateKey: given ?? new Uint8Array(row.private_key),
+        };
+        return;
+      }
+      const made =
+        given === undefined ? await generateEd25519() : { publicKey: givenPublic as Uint8Array, privateKey: given };
+      // A master key the operator keeps elsewhere is not written to the store: only its public half.
+      await tx.query(
+        'INSERT INTO ecash_mint_master (mint, public_key, private_key, created_at) VALUES ($1, $2, $3, $4)',
+        [this.id, made.publicKey, given === undefined ? made.privateKey : new Uint8Array(0), this.#clock.now()],
+      );
+      this.#master = made;
+    });
   }
 
   async #loadKeys(): Promise<void> {
@@ -238,7 +315,12 @@ export class EcashMint {
       validFrom: row.valid_from.toISOString(),
       withdrawUntil: row.withdraw_until.toISOString(),
       depositUntil: row.deposit_until.toISOString(),
+      masterSignature: '',
     };
+    const master = this.#master as { privateKey: Uint8Array };
+    info.masterSignature = toBase64Url(
+      await signEd25519(master.privateKey, await denominationKeyDigest(this.id, info)),
+    );
     const key: LoadedKey = {
       info,
       value: row.value,
@@ -433,7 +515,7 @@ export class EcashMint {
       .filter((k) => k.depositUntil > now)
       .sort((a, b) => a.validFrom - b.validFrom)
       .map((k) => k.info);
-    return { type: 'keys', mint: this.id, keys };
+    return { type: 'keys', mint: this.id, masterPublicKey: toBase64Url(this.masterPublicKey), keys };
   }
 
   async #account(tx: Queryable, id: string): Promise<{ currency: string; public_key: Uint8Array; balance: bigint }> {

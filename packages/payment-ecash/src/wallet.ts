@@ -7,9 +7,17 @@ import { z } from 'zod';
 import { migrate, type Queryable, type Store } from '@semper/store';
 import { decryptWalletBackup, encryptWalletBackup } from './backup.js';
 import { importBlindRsaPublicKey, keyIdOf } from './blind-rsa.js';
-import { type Coin, createPlanchet, finalizeCoin, type Planchet, signEd25519 } from './coin.js';
-import { balanceDigest, spendDigest, withdrawDigest } from './digests.js';
-import { toBase64Url } from './encoding.js';
+import {
+  type Coin,
+  createPlanchet,
+  ED25519_PUBLIC_BYTES,
+  finalizeCoin,
+  type Planchet,
+  signEd25519,
+  verifyEd25519,
+} from './coin.js';
+import { balanceDigest, denominationKeyDigest, spendDigest, withdrawDigest } from './digests.js';
+import { bytesEqual, toBase64Url } from './encoding.js';
 import { EcashError } from './errors.js';
 import { callMint, type MintClient } from './mint.client.js';
 import {
@@ -60,6 +68,12 @@ export interface WalletOptions {
   /** Needed to withdraw and to read the account's balance. */
   readonly account?: WalletAccount;
   readonly clock?: Clock;
+  /**
+   * The mint's master public key (Ed25519, raw 32 octets; `EcashMint.masterPublicKey`), from the mint's
+   * operator. Every denomination key must carry its signature. Without it the wallet pins the master key of
+   * the first key list it fetches (trust on first use) and refuses any other afterwards.
+   */
+  readonly mintMasterKey?: Uint8Array;
 }
 
 /**
@@ -293,6 +307,7 @@ export class EcashWallet {
   readonly #mint: MintClient;
   readonly #account: WalletAccount | undefined;
   readonly #clock: Clock;
+  readonly #mintMasterKey: Uint8Array | undefined;
   #denominations: Denomination[] | undefined;
 
   private constructor(options: WalletOptions) {
@@ -302,6 +317,10 @@ export class EcashWallet {
     this.#mint = options.mint;
     this.#account = options.account;
     this.#clock = options.clock ?? new SystemClock();
+    if (options.mintMasterKey !== undefined && options.mintMasterKey.length !== ED25519_PUBLIC_BYTES) {
+      throw new EcashError('ERR_ECASH_INVALID_ARGUMENT', 'mintMasterKey is a raw Ed25519 public key of 32 octets');
+    }
+    this.#mintMasterKey = options.mintMasterKey === undefined ? undefined : new Uint8Array(options.mintMasterKey);
   }
 
   /**
@@ -328,15 +347,25 @@ export class EcashWallet {
   }
 
   /**
-   * The mint's denomination keys in the wallet's currency, fetched once (or again with `refresh`). Each
-   * key's id is checked against its public key.
+   * The mint's denomination keys in the wallet's currency, fetched once (or again with `refresh`). The key
+   * list must come with the mint's pinned master key (`ERR_ECASH_MINT_KEY_MISMATCH`), each key with that
+   * master key's signature, and each key's id must match its public key (`ERR_ECASH_MINT_PROTOCOL`).
    */
   async denominations(refresh = false): Promise<readonly Denomination[]> {
     if (this.#denominations && !refresh) return this.#denominations;
-    const { keys } = await callMint(this.#mint, { type: 'keys' });
+    const { keys, mint, masterPublicKey } = await callMint(this.#mint, { type: 'keys' });
+    const master = await this.#pinnedMaster(bytesOf(masterPublicKey));
     const out: Denomination[] = [];
     for (const info of keys) {
       if (info.currency !== this.currency) continue;
+      const signed = await verifyEd25519(
+        master,
+        bytesOf(info.masterSignature),
+        await denominationKeyDigest(mint, info),
+      );
+      if (!signed) {
+        throw new EcashError('ERR_ECASH_MINT_PROTOCOL', `the mint's key ${info.keyId} is not signed by its master key`);
+      }
       const spki = bytesOf(info.publicKey);
       if ((await keyIdOf(spki)) !== info.keyId) {
         throw new EcashError('ERR_ECASH_MINT_PROTOCOL', `the mint's key ${info.keyId} does not match its id`);
@@ -352,6 +381,33 @@ export class EcashWallet {
     }
     this.#denominations = out;
     return out;
+  }
+
+  /**
+   * The master key the key list must be signed with: the one given, else the one pinned in the store, else
+   * (the first time) the one offered, which is then pinned.
+   */
+  async #pinnedMaster(offered: Uint8Array): Promise<Uint8Array> {
+    let expected = this.#mintMasterKey;
+    if (expected === undefined) {
+      // Trust on first use: pin what is offered unless a pin exists (of two first uses at once, one wins).
+      await this.#store.query(
+        'INSERT INTO ecash_wallet_mints (wallet, master_key, pinned_at) VALUES ($1, $2, $3) ON CONFLICT (wallet) DO NOTHING',
+        [this.name, offered, this.#clock.now()],
+      );
+      const [row] = await this.#store.query<{ master_key: Uint8Array }>(
+        'SELECT master_key FROM ecash_wallet_mints WHERE wallet = $1',
+        [this.name],
+      );
+      expected = row?.master_key;
+    }
+    if (expected === undefined || !bytesEqual(expected, offered)) {
+      throw new EcashError(
+        'ERR_ECASH_MINT_KEY_MISMATCH',
+        "the mint's keys come with another master key than the one this wallet trusts",
+      );
+    }
+    return new Uint8Array(expected);
   }
 
   async #denomination(keyId: string): Promise<Denomination> {

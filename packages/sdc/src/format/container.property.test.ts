@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inspectSdc, openSdc, sealSdc } from './container.js';
 import { SdcError } from './errors.js';
+import { hasProtoMember } from './forge.test-util.js';
 import { SDC_TYPES } from './header.js';
 
 let pki: TestPki;
@@ -34,11 +35,6 @@ const headerArb = fc.record(
   },
   { requiredKeys: ['type', 'sequence'] },
 );
-
-const hasProtoMember = (v: unknown): boolean =>
-  v !== null &&
-  typeof v === 'object' &&
-  ((!Array.isArray(v) && Object.hasOwn(v, '__proto__')) || Object.values(v).some(hasProtoMember));
 
 describe('sealSdc / openSdc properties', () => {
   it('round-trips any header and JSON body; inspect agrees; a flipped byte never opens', async () => {

@@ -40,3 +40,9 @@ export function validHeader(over: Record<string, unknown> = {}): Record<string, 
     ...over,
   };
 }
+
+/** Whether a JSON value has a member named `__proto__` (an own property, as JSON.parse makes it) anywhere. */
+export const hasProtoMember = (v: unknown): boolean =>
+  v !== null &&
+  typeof v === 'object' &&
+  ((!Array.isArray(v) && Object.hasOwn(v, '__proto__')) || Object.values(v).some(hasProtoMember));

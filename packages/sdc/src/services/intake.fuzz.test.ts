@@ -13,6 +13,7 @@
 import { loadavg } from 'node:os';
 import { createTestPki } from '@semper/crypto/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forgeSdc, hasProtoMember } from '../format/forge.test-util.js';
 import { type SdcErrorCode, makeSdcHeader, sealSdc } from '../format/index.js';
 import type { SdcServiceErrorCode } from './errors.js';
 import {
@@ -209,20 +210,20 @@ describe('intake fuzz', () => {
       type: 'export' | 'import-request' | 'import-response' | 'receipt' | 'error' | 'message',
       body: unknown,
       o: { sequence?: bigint; inReplyTo?: string; signer?: SdcTestParty['identity']; sender?: string } = {},
-    ) =>
-      sealSdc(
-        {
-          header: makeSdcHeader({
-            type,
-            sender: o.sender ?? from.id,
-            recipient: to.id,
-            sequence: o.sequence ?? 1_000_000n,
-            ...(o.inReplyTo === undefined ? {} : { inReplyTo: o.inReplyTo }),
-          }),
-          body,
-        },
-        { signer: o.signer ?? from.identity, recipient: to.identity.certificate },
-      );
+    ) => {
+      const header = makeSdcHeader({
+        type,
+        sender: o.sender ?? from.id,
+        recipient: to.id,
+        sequence: o.sequence ?? 1_000_000n,
+        ...(o.inReplyTo === undefined ? {} : { inReplyTo: o.inReplyTo }),
+      });
+      const signer = o.signer ?? from.identity;
+      // sealSdc refuses a "__proto__" member (format §4); a hostile sender signs one anyway.
+      return hasProtoMember(body)
+        ? forgeSdc({ header, body, signer, recipient: to.identity.certificate })
+        : sealSdc({ header, body }, { signer, recipient: to.identity.certificate });
+    };
 
     // Valid seeds (never delivered as they are): containers a real peer would send.
     const cols = SDC_TEST_TABLES.transfers.columns.map((c) => ({ name: c.name, type: c.type }));
