@@ -20,18 +20,37 @@ afterAll(async () => {
 describe('semper mint / wallet / pay', () => {
   it('creates a mint, opens accounts, serves it, and withdraws, pays, backs up and restores over HTTP', async () => {
     const mintUrl = `http://127.0.0.1:${port}/mint`;
-    const init = await run(words('mint init --data mint --denominations 1,2,5,10,20,50,100,200,500,1000'), { cwd });
+    const init = await run(
+      words('mint init --data mint --passout pass:mint-secret --denominations 1,2,5,10,20,50,100,200,500,1000'),
+      { cwd },
+    );
     expect(init.stderr).toBe('');
     expect(init.code).toBe(0);
+    expect(init.stdout).toMatch(/keys encrypted\n/);
+    // The keys are encrypted: a wrong passphrase opens nothing (exit code 2, the typed reason).
+    const wrong = await run(words('mint account nobody --data mint --credit 1.00 --passin pass:guess'), { cwd });
+    expect([wrong.code, wrong.stderr]).toEqual([2, expect.stringContaining('ERR_ECASH_KEY_DECRYPT')]);
     const alice = await run(words(`wallet init --wallet alice --account alice --mint ${mintUrl}`), { cwd });
     expect(alice.code).toBe(0);
     const shop = await run(words(`wallet init --wallet shop --account shop --mint ${mintUrl}`), { cwd });
     expect(
-      (await run(words(`mint account alice --data mint --key ${alice.stdout.trim()} --credit 100.00`), { cwd })).stdout,
+      (
+        await run(
+          words(
+            `mint account alice --data mint --passin pass:mint-secret --key ${alice.stdout.trim()} --credit 100.00`,
+          ),
+          { cwd },
+        )
+      ).stdout,
     ).toBe('account alice: 100.00 EUR\n');
-    expect((await run(words(`mint account shop --data mint --key ${shop.stdout.trim()}`), { cwd })).code).toBe(0);
+    expect(
+      (await run(words(`mint account shop --data mint --passin pass:mint-secret --key ${shop.stdout.trim()}`), { cwd }))
+        .code,
+    ).toBe(0);
 
-    const serving = run(words(`mint serve --data mint --port ${port} --duration 600`), { cwd });
+    const serving = run(words(`mint serve --data mint --passin pass:mint-secret --port ${port} --duration 600`), {
+      cwd,
+    });
     for (let i = 0; i < 600 && !(await reachable(port)); i++) await new Promise((r) => setTimeout(r, 100));
     try {
       const withdraw = await run(words('wallet withdraw 20.00 --wallet alice'), { cwd });

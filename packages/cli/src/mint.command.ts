@@ -5,6 +5,8 @@ import { Money } from '@semper/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { CliError } from './errors.js';
 import type { CliIo } from './files.js';
+import { passinOption } from './options.js';
+import { getNewPassphrase, getPassphrase } from './passphrase.js';
 import { writeJson } from './report.js';
 
 /** What `mint init` writes to `<data>/mint.json`. */
@@ -13,6 +15,8 @@ interface MintConfig {
   currency: string;
   denominations: string[];
   modulusBits: number;
+  /** Whether the keys are encrypted under a passphrase (`mint init` without `--no-key-encryption`). */
+  encryptedKeys?: boolean;
 }
 
 const CONFIG = 'mint.json';
@@ -39,9 +43,13 @@ async function readMintConfig(dir: string): Promise<MintConfig> {
   return c;
 }
 
-/** Opens the mint of a data folder (its PGlite database in `<data>/db`). */
-async function openMintFolder(dir: string) {
+/**
+ * Opens the mint of a data folder (its PGlite database in `<data>/db`); `passphrase` unlocks its keys (a
+ * function, so that it is asked only when the folder's keys are encrypted).
+ */
+async function openMintFolder(dir: string, passphrase: () => Promise<string | undefined>) {
   const config = await readMintConfig(dir);
+  const keyPassphrase = config.encryptedKeys === true ? await passphrase() : undefined;
   const { openStore } = await import('@semper/store');
   const { EcashMint } = await import('@semper/payment-ecash');
   const store = await openStore(`pglite:${join(dir, 'db')}`);
@@ -51,6 +59,7 @@ async function openMintFolder(dir: string) {
       store,
       modulusBits: config.modulusBits,
       denominations: [{ currency: config.currency, values: config.denominations.map((d) => BigInt(d)) }],
+      ...(keyPassphrase === undefined ? {} : { keyPassphrase }),
     });
     return { mint, store, config };
   } catch (err) {
@@ -77,25 +86,47 @@ export function addMintCommands(program: Command, io: CliIo): void {
         .argParser(parseDenominations),
     )
     .option('--bits <n>', 'RSA modulus of each key (>= 2048)', '2048')
-    .action(async (o: { data: string; id: string; currency: string; denominations: string[]; bits: string }) => {
-      const dir = resolve(io.cwd, o.data);
-      Money.zero(o.currency);
-      await mkdir(dir, { recursive: true });
-      const config: MintConfig = {
-        id: o.id,
-        currency: o.currency,
-        denominations: o.denominations,
-        modulusBits: Number(o.bits),
-      };
-      await writeFile(join(dir, CONFIG), `${JSON.stringify(config, null, 2)}\n`, { flag: 'wx' }).catch((cause) => {
-        throw new CliError('ERR_CLI_WRITE', `${join(dir, CONFIG)} exists or cannot be written`, { cause });
-      });
-      const { store, mint: created } = await openMintFolder(dir);
-      const { toBase64Url } = await import('@semper/payment-ecash');
-      await store.close();
-      io.stdout.write(`mint '${o.id}' created in ${dir}: ${o.denominations.length} ${o.currency} denominations\n`);
-      io.stdout.write(`master key ${toBase64Url(created.masterPublicKey)} (for semper wallet init --mint-key)\n`);
-    });
+    .option(
+      '--passout <source>',
+      'the passphrase the keys are encrypted under: env:VAR, file:PATH, stdin, pass:TEXT (default: asked)',
+    )
+    .option('--no-key-encryption', 'keep the private keys in the database in the clear (tests, throw-away mints)')
+    .action(
+      async (o: {
+        data: string;
+        id: string;
+        currency: string;
+        denominations: string[];
+        bits: string;
+        passout?: string;
+        keyEncryption: boolean;
+      }) => {
+        const dir = resolve(io.cwd, o.data);
+        Money.zero(o.currency);
+        if (!o.keyEncryption && o.passout !== undefined) {
+          throw new CliError('ERR_CLI_USAGE', '--passout and --no-key-encryption exclude each other');
+        }
+        const passphrase = o.keyEncryption ? await getNewPassphrase(io, o.passout, 'Mint key passphrase') : undefined;
+        await mkdir(dir, { recursive: true });
+        const config: MintConfig = {
+          id: o.id,
+          currency: o.currency,
+          denominations: o.denominations,
+          modulusBits: Number(o.bits),
+          encryptedKeys: o.keyEncryption,
+        };
+        await writeFile(join(dir, CONFIG), `${JSON.stringify(config, null, 2)}\n`, { flag: 'wx' }).catch((cause) => {
+          throw new CliError('ERR_CLI_WRITE', `${join(dir, CONFIG)} exists or cannot be written`, { cause });
+        });
+        const { store, mint: created } = await openMintFolder(dir, async () => passphrase);
+        const { toBase64Url } = await import('@semper/payment-ecash');
+        await store.close();
+        io.stdout.write(
+          `mint '${o.id}' created in ${dir}: ${o.denominations.length} ${o.currency} denominations, keys ${o.keyEncryption ? 'encrypted' : 'NOT encrypted'}\n`,
+        );
+        io.stdout.write(`master key ${toBase64Url(created.masterPublicKey)} (for semper wallet init --mint-key)\n`);
+      },
+    );
 
   mint
     .command('account')
@@ -104,10 +135,14 @@ export function addMintCommands(program: Command, io: CliIo): void {
     .requiredOption('--data <dir>', 'the mint folder')
     .option('--key <base64url>', 'open the account with this Ed25519 public key')
     .option('--credit <amount>', 'credit the account with this amount (money paid in from outside), e.g. 100.00')
-    .action(async (id: string, o: { data: string; key?: string; credit?: string }) => {
+    .addOption(passinOption("the mint's keys, if encrypted"))
+    .action(async (id: string, o: { data: string; key?: string; credit?: string; passin?: string }) => {
       if (o.key === undefined && o.credit === undefined)
         throw new CliError('ERR_CLI_USAGE', 'give --key, --credit or both');
-      const { mint, store, config } = await openMintFolder(resolve(io.cwd, o.data));
+      const dir = resolve(io.cwd, o.data);
+      const { mint, store, config } = await openMintFolder(dir, () =>
+        getPassphrase(io, o.passin, `Enter the key passphrase of the mint in ${dir}: `),
+      );
       try {
         if (o.key !== undefined) {
           const { fromBase64Url } = await import('@semper/payment-ecash');
@@ -131,9 +166,21 @@ export function addMintCommands(program: Command, io: CliIo): void {
     .option('--path <path>', 'the HTTP path', '/mint')
     .addOption(new Option('--duration <seconds>', 'stop after this long (default: until a signal)').argParser(Number))
     .option('--json', 'print the address as JSON')
+    .addOption(passinOption("the mint's keys, if encrypted"))
     .action(
-      async (o: { data: string; port: string; host: string; path: string; duration?: number; json?: boolean }) => {
-        const { mint, store } = await openMintFolder(resolve(io.cwd, o.data));
+      async (o: {
+        data: string;
+        port: string;
+        host: string;
+        path: string;
+        duration?: number;
+        json?: boolean;
+        passin?: string;
+      }) => {
+        const dir = resolve(io.cwd, o.data);
+        const { mint, store } = await openMintFolder(dir, () =>
+          getPassphrase(io, o.passin, `Enter the key passphrase of the mint in ${dir}: `),
+        );
         const { Channel, openHttpTransport } = await import('@semper/comms');
         const { serveMint } = await import('@semper/payment-ecash');
         const transport = await openHttpTransport({ listen: { port: Number(o.port), host: o.host, path: o.path } });

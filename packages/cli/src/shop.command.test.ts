@@ -28,7 +28,10 @@ describe('semper shop serve / semper pay --to <url>', () => {
     const cwd = s.dir;
     const [mintPort, shopPort] = [await freePort(), await freePort()];
     const mintUrl = `http://127.0.0.1:${mintPort}/mint`;
-    const init = await run(words('mint init --data mint --denominations 1,2,5,10,20,50,100,200,500,1000'), { cwd });
+    const init = await run(
+      words('mint init --data mint --passout pass:mint-secret --denominations 1,2,5,10,20,50,100,200,500,1000'),
+      { cwd },
+    );
     expect(init.code).toBe(0);
     const masterKey = /master key ([A-Za-z0-9_-]{43}) /.exec(init.stdout)?.[1] as string;
     expect(masterKey).toBeDefined();
@@ -41,10 +44,20 @@ describe('semper shop serve / semper pay --to <url>', () => {
     );
     const shop = await run(words(`wallet init --wallet shop --account shop --mint ${mintUrl}`), { cwd });
     expect(
-      (await run(words(`mint account alice --data mint --key ${alice.stdout.trim()} --credit 50.00`), { cwd })).code,
+      (
+        await run(
+          words(`mint account alice --data mint --passin pass:mint-secret --key ${alice.stdout.trim()} --credit 50.00`),
+          { cwd },
+        )
+      ).code,
     ).toBe(0);
-    expect((await run(words(`mint account shop --data mint --key ${shop.stdout.trim()}`), { cwd })).code).toBe(0);
-    const mint = run(words(`mint serve --data mint --port ${mintPort} --duration 600`), { cwd });
+    expect(
+      (await run(words(`mint account shop --data mint --passin pass:mint-secret --key ${shop.stdout.trim()}`), { cwd }))
+        .code,
+    ).toBe(0);
+    const mint = run(words(`mint serve --data mint --passin pass:mint-secret --port ${mintPort} --duration 600`), {
+      cwd,
+    });
     let served: Promise<{ code: number; stdout: string; stderr: string }> | undefined;
     let shopRun: { code: number; stdout: string; stderr: string } | undefined;
     try {

@@ -40,6 +40,8 @@ export type EcashErrorCode =
   | 'ERR_ECASH_MINT_REJECTED'
   /** The wallet cannot cover an amount with its coins (and cannot make change). */
   | 'ERR_ECASH_INSUFFICIENT_COINS'
+  /** The mint's keys do not decrypt: wrong key passphrase, or an altered wrapped key. */
+  | 'ERR_ECASH_KEY_DECRYPT'
   /** A backup file does not open: wrong passphrase or altered ciphertext (AES-GCM tag mismatch). */
   | 'ERR_ECASH_BACKUP_DECRYPT'
   /** A backup file is not an ecash wallet backup, or of an unknown version. */

@@ -80,6 +80,7 @@ export {
   serveMint,
 } from './mint.client.js';
 export { type DenominationSet, EcashMint, type MintOptions } from './mint.server.js';
+export { deriveKeyWrap, isWrappedKey, KEY_WRAP_SCRYPT, type KeyWrap, newKeyWrapSalt } from './key-wrap.js';
 export { MINT_MIGRATIONS, WALLET_MIGRATIONS } from './migrations.js';
 export { ECASH_PAYMENT_MODULE, MINT_CLIENT } from './tokens.js';
 export {

@@ -14,7 +14,8 @@ import type { MigrationSet } from '@semper/store';
  *   spends of one coin exactly one commits.
  * - `ecash_refunds`: refunds against a spend, bounded by what it credited.
  * - `ecash_mint_master`: the mint's master Ed25519 key, which signs every denomination key (made at the first
- *   open unless the operator gives one).
+ *   open unless the operator gives one), and, when the keys are encrypted at rest, the salt of the scrypt
+ *   key-encryption key and a check value.
  *
  * @example
  * ```ts
@@ -110,6 +111,8 @@ CREATE TABLE ecash_mint_master (
   mint        text        PRIMARY KEY,
   public_key  bytea       NOT NULL CHECK (length(public_key) = 32),
   private_key bytea       NOT NULL,
+  kek_salt    bytea,
+  kek_check   bytea,
   created_at  timestamptz NOT NULL
 );
 `,

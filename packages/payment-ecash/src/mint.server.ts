@@ -14,6 +14,7 @@ import { ED25519_PUBLIC_BYTES, generateEd25519, signEd25519, verifyCoinSignature
 import { balanceDigest, denominationKeyDigest, refundDigest, spendDigest, withdrawDigest } from './digests.js';
 import { bytesEqual, digestOf, toBase64Url } from './encoding.js';
 import { EcashError } from './errors.js';
+import { deriveKeyWrap, isWrappedKey, type KeyWrap, newKeyWrapSalt } from './key-wrap.js';
 import {
   bytesOf,
   type DenominationKeyJSON,
@@ -84,6 +85,13 @@ export interface MintOptions {
    * another master key for this mint refuses to open (`ERR_ECASH_INVALID_ARGUMENT`).
    */
   readonly masterKey?: Uint8Array;
+  /**
+   * Encrypts the mint's private keys (the master key and every denomination key) at rest: AES-256-GCM under
+   * a key derived from this passphrase with scrypt. Given to a mint whose keys are not encrypted yet, it
+   * encrypts them in place. A mint whose keys are encrypted does not open without it
+   * (`ERR_ECASH_INVALID_ARGUMENT`) or with another (`ERR_ECASH_KEY_DECRYPT`).
+   */
+  readonly keyPassphrase?: string;
 }
 
 /** The raw 32-octet public key of an Ed25519 PKCS #8 private key. */
@@ -201,6 +209,9 @@ export class EcashMint {
   readonly #keys = new Map<string, LoadedKey>();
   #master: { readonly publicKey: Uint8Array; readonly privateKey: Uint8Array } | undefined;
   readonly #givenMaster: Uint8Array | undefined;
+  readonly #keyPassphrase: string | undefined;
+  /** The key-encryption key, when the mint's keys are encrypted at rest. */
+  #wrap: KeyWrap | undefined;
 
   private constructor(options: MintOptions) {
     this.id = options.id;
@@ -221,6 +232,13 @@ export class EcashMint {
     this.#rotationLeadMs = options.rotationLeadMs ?? Math.floor(this.#withdrawPeriodMs / 4);
     this.#maxSkewMs = options.maxClockSkewMs ?? 5 * 60_000;
     this.#givenMaster = options.masterKey === undefined ? undefined : new Uint8Array(options.masterKey);
+    if (
+      options.keyPassphrase !== undefined &&
+      (typeof options.keyPassphrase !== 'string' || options.keyPassphrase === '')
+    ) {
+      throw new EcashError('ERR_ECASH_INVALID_ARGUMENT', 'keyPassphrase is a non-empty string');
+    }
+    this.#keyPassphrase = options.keyPassphrase;
     if (this.#rotationLeadMs >= this.#withdrawPeriodMs || this.#rotationLeadMs < 0) {
       throw new EcashError('ERR_ECASH_INVALID_ARGUMENT', 'rotationLeadMs is below withdrawPeriodMs');
     }
@@ -260,41 +278,100 @@ export class EcashMint {
     return new Uint8Array((this.#master as { publicKey: Uint8Array }).publicKey);
   }
 
+  /** Whether the mint's private keys are encrypted at rest (see `MintOptions.keyPassphrase`). */
+  get keysEncrypted(): boolean {
+    return this.#wrap !== undefined;
+  }
+
+  #masterLabel(): string {
+    return `semper-ecash/master/v1|${this.id}`;
+  }
+
+  #denominationLabel(keyId: string): string {
+    return `semper-ecash/denomination/v1|${this.id}|${keyId}`;
+  }
+
   async #loadMaster(): Promise<void> {
     const given = this.#givenMaster;
     const givenPublic = given === undefined ? undefined : ed25519PublicOf(given);
+    const passphrase = this.#keyPassphrase;
     await this.#store.transaction(async (tx) => {
-      const [row] = await tx.query<{ public_key: Uint8Array; private_key: Uint8Array }>(
-        'SELECT public_key, private_key FROM ecash_mint_master WHERE mint = $1 FOR UPDATE',
-        [this.id],
-      );
-      if (row !== undefined) {
-        if (givenPublic !== undefined && !bytesEqual(row.public_key, givenPublic)) {
-          throw new EcashError(
-            'ERR_ECASH_INVALID_ARGUMENT',
-            `the store holds another master key for mint '${this.id}'`,
-          );
-        }
-        if (given === undefined && row.private_key.length === 0) {
-          throw new EcashError(
-            'ERR_ECASH_INVALID_ARGUMENT',
-            `mint '${this.id}' keeps its master key outside the store: open it with masterKey`,
-          );
-        }
-        this.#master = {
-          publicKey: new Uint8Array(row.public_key),
-          privateKey: given ?? new Uint8Array(row.private_key),
-        };
+      const [row] = await tx.query<{
+        public_key: Uint8Array;
+        private_key: Uint8Array;
+        kek_salt: Uint8Array | null;
+        kek_check: Uint8Array | null;
+      }>('SELECT public_key, private_key, kek_salt, kek_check FROM ecash_mint_master WHERE mint = $1 FOR UPDATE', [
+        this.id,
+      ]);
+      if (row === undefined) {
+        const made =
+          given === undefined ? await generateEd25519() : { publicKey: givenPublic as Uint8Array, privateKey: given };
+        const salt = passphrase === undefined ? undefined : newKeyWrapSalt();
+        const wrap = salt === undefined ? undefined : await deriveKeyWrap(passphrase as string, salt);
+        // A master key the operator keeps elsewhere is not written to the store: only its public half.
+        const stored =
+          given !== undefined
+            ? new Uint8Array(0)
+            : (wrap?.wrap(this.#masterLabel(), made.privateKey) ?? made.privateKey);
+        await tx.query(
+          `INSERT INTO ecash_mint_master (mint, public_key, private_key, kek_salt, kek_check, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [this.id, made.publicKey, stored, salt ?? null, wrap?.check ?? null, this.#clock.now()],
+        );
+        this.#master = made;
+        this.#wrap = wrap;
         return;
       }
-      const made =
-        given === undefined ? await generateEd25519() : { publicKey: givenPublic as Uint8Array, privateKey: given };
-      // A master key the operator keeps elsewhere is not written to the store: only its public half.
-      await tx.query(
-        'INSERT INTO ecash_mint_master (mint, public_key, private_key, created_at) VALUES ($1, $2, $3, $4)',
-        [this.id, made.publicKey, given === undefined ? made.privateKey : new Uint8Array(0), this.#clock.now()],
-      );
-      this.#master = made;
+      if (givenPublic !== undefined && !bytesEqual(row.public_key, givenPublic)) {
+        throw new EcashError('ERR_ECASH_INVALID_ARGUMENT', `the store holds another master key for mint '${this.id}'`);
+      }
+      let wrap: KeyWrap | undefined;
+      if (row.kek_salt !== null) {
+        if (passphrase === undefined) {
+          throw new EcashError(
+            'ERR_ECASH_INVALID_ARGUMENT',
+            `the keys of mint '${this.id}' are encrypted: open it with keyPassphrase`,
+          );
+        }
+        wrap = await deriveKeyWrap(passphrase, row.kek_salt);
+        if (row.kek_check === null || !wrap.verify(row.kek_check)) {
+          throw new EcashError('ERR_ECASH_KEY_DECRYPT', `wrong key passphrase for mint '${this.id}'`);
+        }
+      } else if (passphrase !== undefined) {
+        // Keys stored in the clear until now: encrypt them all, in this transaction.
+        const salt = newKeyWrapSalt();
+        wrap = await deriveKeyWrap(passphrase, salt);
+        const rows = await tx.query<{ key_id: string; pkcs8: Uint8Array }>(
+          'SELECT key_id, pkcs8 FROM ecash_denomination_keys FOR UPDATE',
+        );
+        for (const r of rows) {
+          if (isWrappedKey(r.pkcs8)) continue;
+          await tx.query('UPDATE ecash_denomination_keys SET pkcs8 = $2 WHERE key_id = $1', [
+            r.key_id,
+            (wrap as KeyWrap).wrap(this.#denominationLabel(r.key_id), r.pkcs8),
+          ]);
+        }
+        const master = row.private_key.length === 0 ? row.private_key : wrap.wrap(this.#masterLabel(), row.private_key);
+        await tx.query('UPDATE ecash_mint_master SET private_key = $2, kek_salt = $3, kek_check = $4 WHERE mint = $1', [
+          this.id,
+          master,
+          salt,
+          wrap.check,
+        ]);
+        row.private_key = master;
+      }
+      if (given === undefined && row.private_key.length === 0) {
+        throw new EcashError(
+          'ERR_ECASH_INVALID_ARGUMENT',
+          `mint '${this.id}' keeps its master key outside the store: open it with masterKey`,
+        );
+      }
+      const privateKey =
+        given ??
+        (wrap === undefined ? new Uint8Array(row.private_key) : wrap.unwrap(this.#masterLabel(), row.private_key));
+      this.#master = { publicKey: new Uint8Array(row.public_key), privateKey };
+      this.#wrap = wrap;
     });
   }
 
@@ -328,10 +405,19 @@ export class EcashMint {
       withdrawUntil: row.withdraw_until.getTime(),
       depositUntil: row.deposit_until.getTime(),
       publicKey: await importBlindRsaPublicKey(row.spki),
-      signer: new BlindSigner({ spki: row.spki, pkcs8: row.pkcs8 }),
+      signer: new BlindSigner({ spki: row.spki, pkcs8: this.#plainKey(row) }),
     };
     this.#keys.set(row.key_id, key);
     return key;
+  }
+
+  /** A denomination key's PKCS #8, unwrapped when the mint's keys are encrypted. */
+  #plainKey(row: KeyRow): Uint8Array {
+    if (this.#wrap !== undefined) return this.#wrap.unwrap(this.#denominationLabel(row.key_id), row.pkcs8);
+    if (isWrappedKey(row.pkcs8)) {
+      throw new EcashError('ERR_ECASH_CORRUPT_RECORD', `denomination key ${row.key_id} is encrypted, the mint is not`);
+    }
+    return row.pkcs8;
   }
 
   /** A key by id: from the cache, else from the database (another mint process may have made it). */
@@ -383,7 +469,7 @@ export class EcashMint {
           currency,
           value,
           pair.spki,
-          pair.pkcs8,
+          this.#wrap === undefined ? pair.pkcs8 : this.#wrap.wrap(this.#denominationLabel(pair.keyId), pair.pkcs8),
           new Date(validFrom),
           new Date(withdrawUntil),
           new Date(withdrawUntil + this.#depositGraceMs),

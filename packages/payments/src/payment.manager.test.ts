@@ -1,40 +1,15 @@
 import { EVIDENCE_ARCHIVE, openArchive } from '@semper/archive';
 import { CHANNEL, Channel, createMemoryTransport, MemoryBroker, type ReceivedMessage } from '@semper/comms';
-import { createPartyContainer, Money, register as registerCore } from '@semper/core';
-import { openStore, STORE, type Store } from '@semper/store';
+import { createPartyContainer, type Money, register as registerCore } from '@semper/core';
+import { STORE } from '@semper/store';
 import { PolicyTrustedIo, TRUSTED_IO } from '@semper/trusted-io';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PAYMENT_MANAGER, type PaymentManager, register } from './index.js';
 import { sha256 } from './payment.records.js';
-import { DecoyPaymentModule, PaymentTestWorld } from './testing.js';
+import { eur, useNoteWorlds } from './note-worlds.test-util.js';
+import { DecoyPaymentModule } from './testing.js';
 
-const eur = (t: string) => Money.parse(t, 'EUR');
-const fixture = () => ({
-  amount: eur('5.00'),
-  party: async (env: { party: string }) => {
-    const module = new DecoyPaymentModule(['EUR'], 'test.note');
-    return { module, purse: await module.openPurse(env.party) };
-  },
-});
-
-let store: Store;
-let worlds: PaymentTestWorld[] = [];
-beforeAll(async () => {
-  store = await openStore('pglite:memory');
-});
-afterEach(async () => {
-  for (const w of worlds) await w.close();
-  worlds = [];
-});
-afterAll(async () => {
-  await store.close();
-});
-
-async function world(setup: Parameters<typeof PaymentTestWorld.create>[1] = {}): Promise<PaymentTestWorld> {
-  const w = await PaymentTestWorld.create(fixture(), setup, { store, stepTimeoutMs: 2_000 });
-  worlds.push(w);
-  return w;
-}
+const { world, store: fileStore } = useNoteWorlds();
 
 function message(headers: Record<string, string>, body: Uint8Array, from = 'mem:someone'): ReceivedMessage {
   return {
@@ -189,12 +164,7 @@ describe('PaymentManager', () => {
         return { module, purse: await module.openPurse(env.party) };
       },
     };
-    const w = await PaymentTestWorld.create(
-      frFixture,
-      { payer: { context: { jurisdiction: 'DE' } } },
-      { store, stepTimeoutMs: 2_000 },
-    );
-    worlds.push(w);
+    const w = await world({ payer: { context: { jurisdiction: 'DE' } } }, frFixture);
     const { payer, payee } = await w.pay(eur('5.00'));
     expect(payer).toMatchObject({
       status: 'fulfilled',
@@ -212,8 +182,8 @@ describe('PaymentManager', () => {
     const party = registerCore(createPartyContainer());
     const broker = new MemoryBroker();
     const module = new DecoyPaymentModule(['EUR'], 'test.note');
-    party.register(STORE, { useValue: store });
-    party.register(EVIDENCE_ARCHIVE, { useValue: await openArchive({ store, name: 'di-party' }) });
+    party.register(STORE, { useValue: fileStore() });
+    party.register(EVIDENCE_ARCHIVE, { useValue: await openArchive({ store: fileStore(), name: 'di-party' }) });
     party.register(TRUSTED_IO, { useValue: new PolicyTrustedIo({ rules: [] }) });
     const transport = createMemoryTransport({ broker, name: 'di-party' });
     party.register(CHANNEL, { useValue: new Channel(transport) });

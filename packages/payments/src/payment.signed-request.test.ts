@@ -2,48 +2,26 @@
 // signature, the chain and that the certificate names the payee before it shows the request for confirmation.
 import 'reflect-metadata';
 import type { ReceivedMessage } from '@semper/comms';
-import { Money } from '@semper/core';
 import { type Identity, signData, TrustStore } from '@semper/crypto';
 import { createTestPki } from '@semper/crypto/testing';
-import { openStore, type Store } from '@semper/store';
 import type { ConfirmationItem } from '@semper/trusted-io';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { opensslOk, type Scratch, scratch } from '../../../test/support/openssl.js';
 import { createPaymentManager } from './container.js';
 import { sha256 } from './payment.records.js';
 import { PAYMENT_REQUEST_ECONTENT_TYPE, SIGNED_REQUEST_CONTENT_TYPE } from './payment.wire.js';
-import { DecoyPaymentModule, PaymentTestWorld, worldPki } from './testing.js';
+import { eur, useNoteWorlds } from './note-worlds.test-util.js';
+import type { PaymentTestWorld } from './testing.js';
+import { worldPki } from './testing.js';
 
-const eur = (t: string) => Money.parse(t, 'EUR');
-const fixture = () => ({
-  amount: eur('5.00'),
-  party: async (env: { party: string }) => {
-    const module = new DecoyPaymentModule(['EUR'], 'test.note');
-    return { module, purse: await module.openPurse(env.party) };
-  },
-});
-
-let store: Store;
+const { world, store: fileStore } = useNoteWorlds();
 let dir: Scratch;
-let worlds: PaymentTestWorld[] = [];
 beforeAll(async () => {
-  store = await openStore('pglite:memory');
   dir = await scratch('semper-signed-request-');
 });
-afterEach(async () => {
-  for (const w of worlds) await w.close();
-  worlds = [];
-});
 afterAll(async () => {
-  await store.close();
   await dir.dispose();
 });
-
-async function world(setup: Parameters<typeof PaymentTestWorld.create>[1] = {}): Promise<PaymentTestWorld> {
-  const w = await PaymentTestWorld.create(fixture(), setup, { store, stepTimeoutMs: 2_000 });
-  worlds.push(w);
-  return w;
-}
 
 function confirmedItem(w: PaymentTestWorld): ConfirmationItem | undefined {
   const d = w.payer.trustedIo.decisions.find((x) => x.type === 'trustedio.confirmed') as
@@ -198,7 +176,7 @@ describe('signed payment requests', () => {
     const w = await world();
     const base = {
       modules: [],
-      store,
+      store: fileStore(),
       archive: w.payer.archive,
       trustedIo: w.payer.trustedIo,
       channel: {} as never,
