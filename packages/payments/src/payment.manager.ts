@@ -1420,8 +1420,9 @@ export class PaymentManager extends ServiceManager<AnyModule> {
   async #onRequest(message: ReceivedMessage, body: Uint8Array, tx: string): Promise<HandlerResult | undefined> {
     const read = await this.#readRequest(message, body);
     if ('refused' in read) {
-      // Told to the sender too (best effort), so that its requestPayment ends at once: nothing was recorded.
-      await this.#channel
+      // Told to the sender too (best effort, not awaited: an unreachable sender must not hold up the
+      // receiving), so that its requestPayment ends at once. Nothing was recorded.
+      void this.#channel
         .send({
           to: message.from,
           contentType: NEGOTIATION_CONTENT_TYPE,
