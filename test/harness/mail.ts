@@ -5,12 +5,13 @@
 // run by hand; this module finds the binaries, picks the ports, runs the scripts, watches over the servers
 // (a watchdog process stops them if this process dies without calling `stop()`) and checks that they are
 // really gone after `stop()`.
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { findFreePort } from './postgres.js';
+import { forgetAtExit, spawnWatchdog, stopAtExit } from './process.js';
 
 /** The folder of the harness scripts (`install.sh`, `start.sh`, `stop.sh`). */
 export const MAIL_SCRIPTS_DIR: string = resolve(import.meta.dirname, 'mail');
@@ -278,19 +279,7 @@ process.stdin.resume();
 `;
 
 function startWatchdog(baseDir: string, keep: boolean): () => void {
-  const config = JSON.stringify({ stop: join(MAIL_SCRIPTS_DIR, 'stop.sh'), baseDir, keep });
-  const child = spawn(process.execPath, ['-e', WATCHDOG, config], {
-    detached: true,
-    stdio: ['pipe', 'ignore', 'ignore'],
-    env: { PATH: process.env.PATH ?? '', LC_ALL: 'C', LANG: 'C' },
-  });
-  child.on('error', () => undefined);
-  child.stdin?.on('error', () => undefined);
-  child.unref();
-  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  };
+  return spawnWatchdog(WATCHDOG, { stop: join(MAIL_SCRIPTS_DIR, 'stop.sh'), baseDir, keep });
 }
 
 function defaultParentDir(): string {
@@ -302,18 +291,6 @@ function defaultParentDir(): string {
     // no memory file system here
   }
   return tmpdir();
-}
-
-/** Servers started by this process, stopped at exit if the caller never called `stop()`. */
-const running = new Map<string, () => void>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const stopNow of running.values()) stopNow();
-  });
 }
 
 /**
@@ -439,14 +416,13 @@ function track(s: {
     endWatchdog();
     if (!keep) rmSync(baseDir, { recursive: true, force: true });
   };
-  running.set(baseDir, stopNow);
-  installExitHook();
+  stopAtExit(`mail:${baseDir}`, stopNow);
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     const result = await runScript('stop.sh', { MH_DIR: baseDir });
     // stop.sh signalled the masters' sessions; check here too that nothing of theirs is left.
     const left = masters.filter(isAlive).concat(masters.flatMap(sessionMembers));
-    running.delete(baseDir);
+    forgetAtExit(`mail:${baseDir}`);
     endWatchdog();
     if (!keep) await rm(baseDir, { recursive: true, force: true });
     if (result.code !== 0 || left.length > 0) {

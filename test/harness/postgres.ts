@@ -3,12 +3,13 @@
 //
 // PostgreSQL refuses to run as root, so when this process is root the server's commands run as the
 // `postgres` user through `runuser`, in a folder that user owns. Otherwise they run as the current user.
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { chmod, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { forgetAtExit, spawnWatchdog, stopAtExit } from './process.js';
 
 /** Where the PostgreSQL binaries are and how to run them, when they can be run. */
 export interface PostgresBinaries {
@@ -278,32 +279,7 @@ process.stdin.resume();
  * alive. Resolves to the function that ends it (on a normal stop).
  */
 function startWatchdog(bin: PostgresBinaries, s: { baseDir: string; dataDir: string; keep: boolean }): () => void {
-  const config = JSON.stringify({ cmd: pgCtlCommand(bin), baseDir: s.baseDir, dataDir: s.dataDir, keep: s.keep });
-  const child = spawn(process.execPath, ['-e', WATCHDOG, config], {
-    detached: true,
-    stdio: ['pipe', 'ignore', 'ignore'],
-    env: { PATH: process.env.PATH ?? '', LC_ALL: 'C', LANG: 'C' },
-  });
-  child.on('error', () => undefined);
-  child.stdin?.on('error', () => undefined);
-  // Neither the process nor its pipe keeps the event loop (and so the test run) alive.
-  child.unref();
-  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  };
-}
-
-/** Servers started by this process, stopped at exit if the caller never called `stop()`. */
-const running = new Map<number, () => void>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const stopNow of running.values()) stopNow();
-  });
+  return spawnWatchdog(WATCHDOG, { cmd: pgCtlCommand(bin), baseDir: s.baseDir, dataDir: s.dataDir, keep: s.keep });
 }
 
 /**
@@ -428,8 +404,7 @@ function track(
     endWatchdog();
     if (!keep) rmSync(baseDir, { recursive: true, force: true });
   };
-  running.set(pid, stopNow);
-  installExitHook();
+  stopAtExit(`postgres:${pid}`, stopNow);
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     const result = await runTool(bin, 'pg_ctl', ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60'], baseDir);
@@ -446,7 +421,7 @@ function track(
         forced = 'SIGKILL';
       }
     }
-    running.delete(pid);
+    forgetAtExit(`postgres:${pid}`);
     endWatchdog();
     const log = forced ? await tail(logFile) : '';
     if (!keep) await rm(baseDir, { recursive: true, force: true });
