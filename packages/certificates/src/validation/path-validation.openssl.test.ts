@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { Certificate, PrivateKey } from '@semper/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openssl, opensslOk, type Scratch, scratch } from '../../../../test/support/openssl.js';
+import { OpensslCa } from '../../../../test/support/openssl-ca.js';
 import { CertificateRevocationList, issueCrl } from '../crl.js';
 import { type PathValidationOptions, PathValidator } from './path-validator.js';
 
@@ -118,103 +119,11 @@ authorityKeyIdentifier = keyid
 subjectAltName = email:carol@evil.example
 `;
 
-function caConfig(name: string): string {
-  return `
-[ca]
-default_ca = CA_default
-[CA_default]
-database = ${name}.index
-crlnumber = ${name}.crlnumber
-certificate = ${name}.pem
-private_key = ${name}.key
-default_md = sha256
-default_crl_days = 7
-crl_extensions = crl_ext
-[crl_ext]
-authorityKeyIdentifier = keyid:always
-`;
-}
-
-let serial = 0x1000;
 const certs = new Map<string, Certificate>();
-
-async function key(name: string): Promise<void> {
-  await opensslOk(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`], {
-    cwd: s.dir,
-  });
-}
-
-/** A self-signed CA certificate `<name>.pem`. */
-async function root(name: string, subject: string): Promise<void> {
-  await key(name);
-  await opensslOk(
-    [
-      'req',
-      '-x509',
-      '-new',
-      '-key',
-      `${name}.key`,
-      '-subj',
-      subject,
-      '-days',
-      '3650',
-      '-config',
-      'openssl.cnf',
-      '-extensions',
-      'ca_ext',
-      '-out',
-      `${name}.pem`,
-    ],
-    { cwd: s.dir },
-  );
-  await s.write(`${name}.index`, '');
-  await s.write(`${name}.crlnumber`, '1000\n');
-  await s.write(`${name}.ca.cnf`, caConfig(name));
-}
-
-/** `<name>.pem` for `subject`, issued by `issuer` with the extensions of `section`. */
-async function issue(
-  name: string,
-  subject: string,
-  issuer: string,
-  section: string,
-  days = 3650,
-  o: { ca?: boolean } = {},
-): Promise<void> {
-  await key(name);
-  await opensslOk(
-    ['req', '-new', '-key', `${name}.key`, '-subj', subject, '-config', 'openssl.cnf', '-out', `${name}.csr`],
-    { cwd: s.dir },
-  );
-  await opensslOk(
-    [
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      `${issuer}.pem`,
-      '-CAkey',
-      `${issuer}.key`,
-      '-set_serial',
-      `0x${(serial++).toString(16)}`,
-      '-days',
-      String(days),
-      '-extfile',
-      'openssl.cnf',
-      '-extensions',
-      section,
-      '-out',
-      `${name}.pem`,
-    ],
-    { cwd: s.dir },
-  );
-  if (o.ca) {
-    await s.write(`${name}.index`, '');
-    await s.write(`${name}.crlnumber`, '2000\n');
-    await s.write(`${name}.ca.cnf`, caConfig(name));
-  }
-}
+let ca: OpensslCa;
+const root = (name: string, subject: string) => ca.root(name, subject);
+const issue = (name: string, subject: string, issuer: string, section: string, days = 3650, o: { ca?: boolean } = {}) =>
+  ca.issue(name, subject, issuer, section, { days, ...(o.ca ? { ca: true, crlNumber: 2000 } : {}) });
 
 async function cert(name: string): Promise<Certificate> {
   let c = certs.get(name);
@@ -288,7 +197,7 @@ async function agree(c: Case, expected: 'VALID' | { semper: string; openssl: Reg
 
 beforeAll(async () => {
   s = await scratch('semper-path-openssl-');
-  await s.write('openssl.cnf', CONFIG);
+  ca = await OpensslCa.create(s, CONFIG);
   await Promise.all([root('root', '/CN=semper test root/O=semper'), root('other', '/CN=Other root')]);
   await Promise.all([
     issue('int', '/CN=semper intermediate/O=semper', 'root', 'ca_ext', 3650, { ca: true }),
