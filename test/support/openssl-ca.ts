@@ -3,6 +3,32 @@
 // of the caller's configuration (`req -new` + `x509 -req`), and CA databases for `openssl ca -revoke/-gencrl`.
 import { opensslOk, type Scratch } from './openssl.js';
 
+/**
+ * The configuration sections every caller's file starts with: `[req]` (no prompts), `[nc_dn]` (O=semper, for
+ * name constraints), and the CA profiles `ca_ext` (the roots'), `ca_pathlen0` and `ca_not_ca` (CA:FALSE).
+ */
+export const OPENSSL_CA_SECTIONS = `[req]
+distinguished_name = dn
+[dn]
+[nc_dn]
+O = semper
+[ca_ext]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[ca_pathlen0]
+basicConstraints = critical,CA:TRUE,pathlen:0
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[ca_not_ca]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+`;
+
 /** The `openssl ca` configuration of CA `<name>` (its database, CRL number, certificate and key files). */
 function caConfig(name: string): string {
   return `[ca]

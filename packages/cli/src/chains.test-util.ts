@@ -2,30 +2,9 @@
 // the manner of packages/certificates/src/validation/path-validation.openssl.test.ts (openssl req, x509 -req
 // with an extensions section, ca -revoke / -gencrl), reduced to what the CLI's cases need.
 import { opensslOk, type Scratch } from '../../../test/support/openssl.js';
-import { OpensslCa } from '../../../test/support/openssl-ca.js';
+import { OPENSSL_CA_SECTIONS, OpensslCa } from '../../../test/support/openssl-ca.js';
 
-const CONFIG = `
-[req]
-distinguished_name = dn
-[dn]
-[nc_dn]
-O = semper
-[ca_ext]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[ca_pathlen0]
-basicConstraints = critical,CA:TRUE,pathlen:0
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[ca_not_ca]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[ca_nc]
+const CONFIG = `${OPENSSL_CA_SECTIONS}[ca_nc]
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
 subjectKeyIdentifier = hash

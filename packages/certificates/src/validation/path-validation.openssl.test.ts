@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { Certificate, PrivateKey } from '@semper/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openssl, opensslOk, type Scratch, scratch } from '../../../../test/support/openssl.js';
-import { OpensslCa } from '../../../../test/support/openssl-ca.js';
+import { OPENSSL_CA_SECTIONS, OpensslCa } from '../../../../test/support/openssl-ca.js';
 import { CertificateRevocationList, issueCrl } from '../crl.js';
 import { type PathValidationOptions, PathValidator } from './path-validator.js';
 
@@ -16,28 +16,7 @@ const DAY = 86_400;
 let s: Scratch;
 let now: number; // seconds
 
-const CONFIG = `
-[req]
-distinguished_name = dn
-[dn]
-[nc_dn]
-O = semper
-[ca_ext]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[ca_pathlen0]
-basicConstraints = critical,CA:TRUE,pathlen:0
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[ca_not_ca]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-[ca_no_keycertsign]
+const CONFIG = `${OPENSSL_CA_SECTIONS}[ca_no_keycertsign]
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,cRLSign
 subjectKeyIdentifier = hash
