@@ -93,7 +93,7 @@ describe('semper shop serve / semper pay --to <url>', () => {
       expect(paid.stdout).toContain('  Payee: shop\n');
       expect(paid.stdout).toMatch(/ {2}Payee certificate: CN=shop, E=shop@example.com \(issued by CN=ca\)\n/);
       expect(paid.stdout).toContain('  Amount: 7.35 EUR\n');
-      expect(paid.stdout).toMatch(/paid 7\.35 EUR to shop \(order-1, pay_order-1_\w+\)\n$/);
+      expect(paid.stdout).toMatch(/paid 7\.35 EUR to shop \(order-1, pay_\w+\)\n$/);
 
       // Paid already: the shop does not ask again.
       const again = await pay('7.35', 'order-1', '--payee shop --CAfile ca.pem');

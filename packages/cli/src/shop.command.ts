@@ -3,7 +3,7 @@
 // sends the payer a payment request signed with its certificate; the two managers negotiate the module and
 // run it; the shop deposits the coins at the mint.
 import { resolve } from 'node:path';
-import { Money } from '@semper/core';
+import { Money, newId } from '@semper/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { CliError } from './errors.js';
 import type { CliIo } from './files.js';
@@ -131,7 +131,7 @@ Example:
               if (amount === undefined) return answer({ v: 1, status: 'unknown', reason: `no invoice ${reference}` });
               if (settled.has(reference)) return answer({ v: 1, status: 'paid', reason: `${reference} is settled` });
               if (asked.has(reference)) return answer({ v: 1, status: 'busy', reason: `${reference} is being paid` });
-              const transactionId = `pay_${reference}_${Date.now().toString(36)}`;
+              const transactionId = newId('pay'); // unpredictable: nobody can send a request under it first
               asked.set(reference, transactionId);
               // After the answer has gone: the payer waits for this request by its transaction id.
               setImmediate(() => {

@@ -1420,7 +1420,15 @@ export class PaymentManager extends ServiceManager<AnyModule> {
   async #onRequest(message: ReceivedMessage, body: Uint8Array, tx: string): Promise<HandlerResult | undefined> {
     const read = await this.#readRequest(message, body);
     if ('refused' in read) {
-      // Told to the sender too (best effort, not awaited: an unreachable sender must not hold up the
+      this.#emit({ type: 'payments.request-refused', transactionId: tx, from: message.from, reason: read.refused });
+      // A transaction this party already has: refused, but nobody is told (the sender's address is only
+      // claimed, and telling it would end the genuine payee's wait for that transaction).
+      const known =
+        this.#inbox.has(tx) ||
+        this.#sessions.has(tx) ||
+        (await readRecord(this.#store, this.party, tx).catch(() => undefined)) !== undefined;
+      if (known) return { outcome: 'rejected', reason: read.refused };
+      // Else told to the sender too (best effort, not awaited: an unreachable sender must not hold up the
       // receiving), so that its requestPayment ends at once. Nothing was recorded.
       void this.#channel
         .send({
@@ -1430,7 +1438,6 @@ export class PaymentManager extends ServiceManager<AnyModule> {
           headers: this.#headers(tx, STEP_REFUSE),
         })
         .catch(() => undefined);
-      this.#emit({ type: 'payments.request-refused', transactionId: tx, from: message.from, reason: read.refused });
       return { outcome: 'rejected', reason: read.refused };
     }
     const request = read.request;

@@ -160,6 +160,28 @@ describe('signed payment requests', () => {
     expect(await m.refuseRequest('pay_t', 'test')).toBe(true);
   });
 
+  it('a forged request under the id of a genuine pending one is refused quietly: the genuine payment goes on', async () => {
+    const w = await world();
+    const asked = w.payee.manager.requestPayment({
+      to: w.payer.address,
+      amount: eur('5.00'),
+      idempotencyKey: 'genuine',
+      transactionId: 'pay_genuine',
+    });
+    while (w.payer.manager.pendingRequests().length === 0) await new Promise((r) => setTimeout(r, 10));
+    // Unsigned, "from" the payee's address: a refusal sent there would end the payee's wait for pay_genuine.
+    const forged = await w.payer.manager.handleMessage(
+      requestMessage(w, requestJson(w, 'pay_genuine'), 'application/vnd.semper.payment+json', 'pay_genuine'),
+    );
+    expect(forged).toMatchObject({ outcome: 'rejected', reason: 'unsigned payment request' });
+    const paid = await w.payer.manager.pay({ transactionId: 'pay_genuine', idempotencyKey: 'genuine-pay' });
+    expect(paid.status).toBe('captured');
+    expect(await asked).toMatchObject({ status: 'captured', transactionId: 'pay_genuine' });
+    expect(w.payer.events.filter((e) => e.type === 'payments.request-refused')).toMatchObject([
+      { transactionId: 'pay_genuine', reason: 'unsigned payment request' },
+    ]);
+  });
+
   it('a payer without trust anchors shows a signed request as not verified, and gives no payee root', async () => {
     const w = await world({ payer: { certified: false } });
     const { payer } = await w.pay(eur('5.00'));
