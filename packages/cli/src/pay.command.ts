@@ -2,11 +2,11 @@
 // checked, the amount and payee confirmed, the module negotiated — or, without a payee running, pay into an
 // account at the mint with coins of a wallet (the deposit done online by the payer).
 import { resolve } from 'node:path';
-import { Money, newId, SemperError } from '@semper/core';
+import { Money, newId, Preferences, SemperError } from '@semper/core';
 import type { Command } from 'commander';
 import { CliError, VerdictError } from './errors.js';
 import type { CliIo } from './files.js';
-import { INVOICE_CONTENT_TYPE, type InvoiceAnswer, openPaymentParty } from './payment-party.js';
+import { INVOICE_CONTENT_TYPE, type InvoiceAnswer, type InvoiceRequest, openPaymentParty } from './payment-party.js';
 import { writeJson } from './report.js';
 import { addTrustOptions, loadTrustFlags, type TrustFlags, validatorFor } from './trust.js';
 import { openCliWallet } from './wallet.command.js';
@@ -100,11 +100,7 @@ async function payPayee(io: CliIo, amountText: string, o: PayFlags): Promise<voi
   const timeoutMs = Math.round(seconds * 1000);
   const trust = await loadTrustFlags(io, o as TrustFlags);
   const validator = await validatorFor(trust, 'sign');
-  const [{ Preferences }, { PolicyTrustedIo }, { sha256Hex }] = await Promise.all([
-    import('@semper/core'),
-    import('@semper/trusted-io'),
-    import('@semper/trusted-io'),
-  ]);
+  const { PolicyTrustedIo, sha256Hex } = await import('@semper/trusted-io');
   const roots = trust.anchors.map((a) => `sha256:${sha256Hex(a.der)}`);
   // The payer's trusted-io for a command line: it approves exactly what the flags say, nothing else.
   let trustedIo: InstanceType<typeof PolicyTrustedIo> | undefined;
@@ -137,7 +133,7 @@ async function payPayee(io: CliIo, amountText: string, o: PayFlags): Promise<voi
       o.to,
       {
         contentType: INVOICE_CONTENT_TYPE,
-        body: new TextEncoder().encode(JSON.stringify({ v: 1, reference: o.reference })),
+        body: new TextEncoder().encode(JSON.stringify({ v: 1, reference: o.reference } satisfies InvoiceRequest)),
       },
       { timeoutMs },
     );
