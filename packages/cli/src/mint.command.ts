@@ -7,6 +7,7 @@ import { CliError } from './errors.js';
 import type { CliIo } from './files.js';
 import { passinOption } from './options.js';
 import { getNewPassphrase, getPassphrase } from './passphrase.js';
+import { untilStopped } from './serve.js';
 import { writeJson } from './report.js';
 
 /** What `mint init` writes to `<data>/mint.json`. */
@@ -192,18 +193,7 @@ export function addMintCommands(program: Command, io: CliIo): void {
           if (o.json) writeJson(io.stdout, { address: transport.address, masterKey });
           else io.stdout.write(`mint serving at ${transport.address}, master key ${masterKey}\n`);
           const rotation = setInterval(() => void mint.rotateKeys().catch(() => undefined), 3_600_000);
-          await new Promise<void>((done) => {
-            const timer =
-              o.duration === undefined ? undefined : setTimeout(stop, Math.max(10, Math.round(o.duration * 1000)));
-            function stop() {
-              process.off('SIGINT', stop);
-              process.off('SIGTERM', stop);
-              if (timer) clearTimeout(timer);
-              done();
-            }
-            process.once('SIGINT', stop);
-            process.once('SIGTERM', stop);
-          });
+          await untilStopped(o.duration);
           clearInterval(rotation);
         } finally {
           await channel.close();

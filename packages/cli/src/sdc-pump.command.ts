@@ -5,6 +5,7 @@ import { SemperError } from '@semper/core';
 import type { SdcPumpStatus } from '@semper/sdc';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from './files.js';
+import { untilStopped } from './serve.js';
 
 interface PumpOptions {
   store: string;
@@ -150,18 +151,7 @@ Example:
         const pump = new SdcPump({ mailbox, transport, intervalMs });
         const subscription = pump.status$.subscribe(print);
         await pump.start();
-        await new Promise<void>((done) => {
-          const timer =
-            o.duration === undefined ? undefined : setTimeout(stop, Math.max(10, Math.round(o.duration * 1000)));
-          function stop() {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            if (timer) clearTimeout(timer);
-            done();
-          }
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
+        await untilStopped(o.duration);
         await pump.stop();
         subscription.unsubscribe();
       } finally {

@@ -9,6 +9,7 @@ import { CliError } from './errors.js';
 import type { CliIo } from './files.js';
 import { loadIdentity } from './material.js';
 import { passinOption } from './options.js';
+import { untilStopped } from './serve.js';
 import { INVOICE_CONTENT_TYPE, type InvoiceAnswer, openPaymentParty } from './payment-party.js';
 
 const REFERENCE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
@@ -175,15 +176,7 @@ Example:
           });
           if (o.json) io.stdout.write(`${JSON.stringify({ party, address: p.transport.address })}\n`);
           else io.stdout.write(`shop '${party}' serving ${invoices.size} invoice(s) at ${p.transport.address}\n`);
-          const timer =
-            o.duration === undefined ? undefined : setTimeout(finish, Math.max(10, Math.round(o.duration * 1000)));
-          const stop = () => finish();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-          await finished;
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          if (timer) clearTimeout(timer);
+          await untilStopped(o.duration, finished);
         } finally {
           await p.close();
         }
