@@ -1,37 +1,4 @@
-import { Money } from '@semper/core';
 import { describePaymentModuleConformance } from '@semper/payments/testing';
-import { SIM_STEPS, SimBank, SimPaymentModule } from './index.js';
+import { simConformanceFactory } from './sim.conformance.test-util.js';
 
-let banks = 0;
-
-describePaymentModuleConformance('payment-sim', async (suite) => {
-  // One bank per test, in the suite's store (banks are told apart by name).
-  banks += 1;
-  const bank = await SimBank.open({ store: suite.store, name: `bank-${banks}` });
-  const amount = Money.parse('12.00', 'EUR');
-  return {
-    amount,
-    party: async (env) => {
-      const module = new SimPaymentModule({ bank, bankTimeoutMs: 2_000 });
-      const account = `acc-${env.party}`;
-      await bank.openAccount({
-        id: account,
-        owner: env.party,
-        currency: 'EUR',
-        balance: env.role === 'payer' ? Money.parse('1000.00', 'EUR') : Money.zero('EUR'),
-      });
-      return { module, purse: await module.openPurse(env.party, { account }) };
-    },
-    faults: {
-      declineNext: () => bank.faults.declineNext(),
-      failNext: (role, step) => bank.faults.failNext(role, step),
-      // Every named step: those of capture, void and refund are marked with their operation.
-      crashSteps: SIM_STEPS.map((s) => {
-        const operation = /-(capture|void|refund)$/.exec(s.step)?.[1] as 'capture' | 'void' | 'refund' | undefined;
-        return operation === undefined ? s : { ...s, operation };
-      }),
-      crashAt: (role, step) => bank.faults.crashAt(role, step),
-      clear: () => bank.faults.clear(),
-    },
-  };
-});
+describePaymentModuleConformance('payment-sim', simConformanceFactory('bank'));
