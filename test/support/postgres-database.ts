@@ -15,6 +15,8 @@ export function withDatabase(url: string, database: string): string {
 
 /** What {@link describeOnPostgres} gives its body. */
 export interface PostgresDatabase {
+  /** The suite's database name (`<prefix>_<8 hex digits>`). */
+  readonly name: string;
   /** The suite's database (valid from the body on; it exists from beforeAll). */
   readonly url: string;
   /** The server's admin connection (open between beforeAll and afterAll). */
@@ -46,6 +48,6 @@ export function describeOnPostgres(title: string, prefix: string, body: (db: Pos
       await admin.exec(`drop database if exists ${database} with (force)`);
       await admin.close();
     });
-    body({ url: withDatabase(pgUrl, database), admin: () => admin as Store });
+    body({ name: database, url: withDatabase(pgUrl, database), admin: () => admin as Store });
   });
 }
